@@ -1,0 +1,191 @@
+//! The service's config sections and the composed top-level [`Config`].
+//!
+//! Precedence: built-in defaults < TOML file < `SHOWROOM_*` environment < command line (the
+//! binary applies the last). Every environment variable is listed in [`ENV_VARS`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use showroom_sfu::SfuConfig;
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub calls: CallsConfig,
+    pub web: WebConfig,
+    pub demo: DemoConfig,
+    pub sfu: SfuConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub bind: SocketAddr,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { bind: SocketAddr::from(([0, 0, 0, 0], 8080)) }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HS256 secret for access tokens. Empty: a random one per process (development only:
+    /// tokens die with the process).
+    pub token_secret: String,
+    /// Lifetime of tokens the service mints for shoppers and answering agents.
+    pub token_ttl_s: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { token_secret: String::new(), token_ttl_s: 4 * 3600 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallsConfig {
+    /// How long a participant whose connection dropped stays in the call awaiting a resume.
+    pub resume_window_s: u32,
+    /// Supervisors allowed in one call besides the customer and the agent.
+    pub max_supervisors: usize,
+    /// A waiting call nobody answered is dropped after this long.
+    pub ring_timeout_s: u64,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self { resume_window_s: 15, max_supervisors: 2, ring_timeout_s: 600 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// Directory of the built pages (`npm run build` in web-widget/).
+    pub dir: PathBuf,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { dir: PathBuf::from("web-widget/dist") }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Serve `GET /v1/desk/token` so the sample agent page can sign in without a login system.
+    /// Turn off in production.
+    pub enabled: bool,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// Every environment variable the service reads, with the setting it overrides.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("SHOWROOM_HTTP_BIND", "http.bind"),
+    ("SHOWROOM_TOKEN_SECRET", "auth.token_secret"),
+    ("SHOWROOM_TOKEN_TTL_S", "auth.token_ttl_s"),
+    ("SHOWROOM_RESUME_WINDOW_S", "calls.resume_window_s"),
+    ("SHOWROOM_MAX_SUPERVISORS", "calls.max_supervisors"),
+    ("SHOWROOM_RING_TIMEOUT_S", "calls.ring_timeout_s"),
+    ("SHOWROOM_WEB_DIR", "web.dir"),
+    ("SHOWROOM_DEMO", "demo.enabled"),
+    ("SHOWROOM_UDP_BIND", "sfu.udp_bind"),
+    ("SHOWROOM_PUBLIC_IP", "sfu.public_ip"),
+    ("SHOWROOM_KEYFRAME_REQUEST_INTERVAL_MS", "sfu.keyframe_request_interval_ms"),
+    ("SHOWROOM_INITIAL_BANDWIDTH_BPS", "sfu.initial_bandwidth_bps"),
+    ("SHOWROOM_SOCKET_BUFFER_BYTES", "sfu.socket_buffer_bytes"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config: {0}")]
+    Parse(String),
+    #[error("invalid value for {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+impl Config {
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))
+    }
+
+    pub fn load(path: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
+                Self::from_toml(&text)?
+            }
+            None => Self::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    /// Applies `SHOWROOM_*` overrides read through `get` (a function, so tests need no real env).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            v.trim().parse().map_err(|e: T::Err| ConfigError::Env { var: var.to_owned(), message: e.to_string() })
+        }
+        for (var, _) in ENV_VARS {
+            let Some(v) = get(var) else { continue };
+            match *var {
+                "SHOWROOM_HTTP_BIND" => self.http.bind = parse(var, &v)?,
+                "SHOWROOM_TOKEN_SECRET" => self.auth.token_secret = v,
+                "SHOWROOM_TOKEN_TTL_S" => self.auth.token_ttl_s = parse(var, &v)?,
+                "SHOWROOM_RESUME_WINDOW_S" => self.calls.resume_window_s = parse(var, &v)?,
+                "SHOWROOM_MAX_SUPERVISORS" => self.calls.max_supervisors = parse(var, &v)?,
+                "SHOWROOM_RING_TIMEOUT_S" => self.calls.ring_timeout_s = parse(var, &v)?,
+                "SHOWROOM_WEB_DIR" => self.web.dir = PathBuf::from(v),
+                "SHOWROOM_DEMO" => self.demo.enabled = parse(var, &v)?,
+                "SHOWROOM_UDP_BIND" => self.sfu.udp_bind = parse(var, &v)?,
+                "SHOWROOM_PUBLIC_IP" => self.sfu.public_ip = Some(parse(var, &v)?),
+                "SHOWROOM_KEYFRAME_REQUEST_INTERVAL_MS" => self.sfu.keyframe_request_interval_ms = parse(var, &v)?,
+                "SHOWROOM_INITIAL_BANDWIDTH_BPS" => self.sfu.initial_bandwidth_bps = parse(var, &v)?,
+                "SHOWROOM_SOCKET_BUFFER_BYTES" => self.sfu.socket_buffer_bytes = parse(var, &v)?,
+                _ => unreachable!("every ENV_VARS entry is matched"),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_config_parses_and_matches_defaults_where_it_says_so() {
+        let sample = include_str!("../../../showroom.toml");
+        let cfg = Config::from_toml(sample).expect("sample config parses");
+        assert_eq!(cfg.calls, CallsConfig::default());
+        assert_eq!(cfg.sfu.keyframe_request_interval_ms, SfuConfig::default().keyframe_request_interval_ms);
+    }
+
+    #[test]
+    fn env_overrides_file_and_rejects_garbage() {
+        let mut cfg = Config::from_toml("[http]\nbind = \"127.0.0.1:1\"\n").unwrap();
+        cfg.apply_env(|k| (k == "SHOWROOM_HTTP_BIND").then(|| "127.0.0.1:2".to_owned())).unwrap();
+        assert_eq!(cfg.http.bind, "127.0.0.1:2".parse().unwrap());
+        let err = cfg.apply_env(|k| (k == "SHOWROOM_UDP_BIND").then(|| "nope".to_owned())).unwrap_err();
+        assert!(err.to_string().contains("SHOWROOM_UDP_BIND"));
+        assert!(Config::from_toml("[http]\nbogus = 1\n").is_err());
+    }
+}

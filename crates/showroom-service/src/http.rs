@@ -1,0 +1,171 @@
+//! HTTP routes: health, metrics, the call front door and desk endpoints, static pages.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use showroom_signaling::{Claims, ErrorCode, Role, MAX_MESSAGE_BYTES};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::calls::{unix_ms, AnswerError, ProductContext};
+use crate::AppState;
+
+/// The one mapping from a protocol error code to an HTTP status.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::NotAuthenticated | ErrorCode::TokenInvalid | ErrorCode::TokenExpired => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden | ErrorCode::WrongCall => StatusCode::FORBIDDEN,
+        ErrorCode::UnknownCall | ErrorCode::UnknownTrack => StatusCode::NOT_FOUND,
+        ErrorCode::CallFull | ErrorCode::OutOfOrder => StatusCode::CONFLICT,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+pub struct ApiError(ErrorCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (status_of(self.0), Json(json!({"error": {"code": self.0.as_str(), "message": self.1}}))).into_response()
+    }
+}
+
+impl From<showroom_signaling::SignalError> for ApiError {
+    fn from(e: showroom_signaling::SignalError) -> Self {
+        ApiError(e.code, e.message)
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let dir = state.config.web.dir.clone();
+    let pages = ServeDir::new(&dir).not_found_service(ServeFile::new(dir.join("product.html")));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/signal", get(signal))
+        .route("/v1/calls", post(create_call).get(list_calls))
+        .route("/v1/calls/{call_id}/answer", post(answer_call))
+        .route("/v1/desk/token", get(desk_token))
+        .route_service("/", ServeFile::new(dir.join("product.html")))
+        .route_service("/agent", ServeFile::new(dir.join("agent.html")))
+        .fallback_service(pages)
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.sfu.stats().await {
+        Ok(s) => Json(json!({"status": "ok", "calls": s.calls, "participants": s.participants})).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "sfu stopped"}))).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let body = prometheus::TextEncoder::new().encode_to_string(&state.registry.gather()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn signal(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
+    // Frames a bit over the protocol limit still reach the session, which answers with
+    // `message_too_large`; far larger ones are cut off by the transport.
+    ws.max_message_size(MAX_MESSAGE_BYTES * 4)
+        .max_frame_size(MAX_MESSAGE_BYTES * 4)
+        .on_upgrade(move |socket| crate::ws::serve(socket, state))
+}
+
+fn bearer(headers: &HeaderMap, state: &AppState) -> Result<Claims, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError(ErrorCode::NotAuthenticated, "missing `Authorization: Bearer <token>`".into()))?;
+    Ok(state.keys.verify(token.trim(), unix_ms() / 1000)?)
+}
+
+fn require_role(claims: &Claims, allowed: &[Role]) -> Result<(), ApiError> {
+    if allowed.contains(&claims.role) {
+        Ok(())
+    } else {
+        Err(ApiError(ErrorCode::Forbidden, format!("role {} may not do this", claims.role.as_str())))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCall {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    product: Option<ProductContext>,
+}
+
+fn bounded(s: Option<String>, max: usize) -> Option<String> {
+    s.map(|s| s.chars().take(max).collect())
+}
+
+async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCall>>) -> Result<Response, ApiError> {
+    let NewCall { name, language, product } = body.map(|b| b.0).unwrap_or(NewCall { name: None, language: None, product: None });
+    let product = product.map(|p| ProductContext {
+        sku: bounded(p.sku, 128),
+        title: bounded(p.title, 256),
+        url: bounded(p.url, 1024),
+        image: bounded(p.image, 1024),
+        price: bounded(p.price, 64),
+    });
+    let call_id = state.calls.create_call(bounded(name, 128), bounded(language, 16), product);
+    let identity = format!("shopper-{}", &call_id[3..]);
+    let (token, exp) = state.mint(identity, Role::Customer, Some(call_id.clone()))?;
+    tracing::info!(call = %call_id, "call created");
+    Ok((StatusCode::CREATED, Json(json!({"call_id": call_id, "token": token, "participant_token_expires_at": exp}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    state: Option<String>,
+}
+
+async fn list_calls(State(state): State<Arc<AppState>>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+    let claims = bearer(&headers, &state)?;
+    require_role(&claims, &[Role::Agent, Role::Supervisor, Role::Admin])?;
+    match q.state.as_deref() {
+        None | Some("waiting") => Ok(Json(json!({"calls": state.calls.waiting()})).into_response()),
+        Some(other) => Err(ApiError(ErrorCode::BadMessage, format!("unknown state filter `{other}`; use `waiting`"))),
+    }
+}
+
+async fn answer_call(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(call_id): Path<String>) -> Result<Response, ApiError> {
+    let claims = bearer(&headers, &state)?;
+    require_role(&claims, &[Role::Agent])?;
+    match state.calls.answer(&call_id, &claims.sub) {
+        Ok(()) => {
+            let (token, _) = state.mint(claims.sub.clone(), Role::Agent, Some(call_id.clone()))?;
+            tracing::info!(call = %call_id, agent = %claims.sub, "call answered");
+            Ok(Json(json!({"call_id": call_id, "token": token})).into_response())
+        }
+        Err(AnswerError::UnknownCall) => Err(ApiError(ErrorCode::UnknownCall, format!("call {call_id} does not exist or has ended"))),
+        Err(AnswerError::AlreadyAnswered) => Err(ApiError(ErrorCode::CallFull, "another agent already answered this call".into())),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeskQuery {
+    #[serde(default)]
+    identity: Option<String>,
+}
+
+async fn desk_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQuery>) -> Result<Response, ApiError> {
+    if !state.config.demo.enabled {
+        return Err(ApiError(ErrorCode::Forbidden, "demo sign-in is disabled; mint tokens with `showroom token`".into()));
+    }
+    let identity = bounded(q.identity, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "agent".into());
+    let (token, exp) = state.mint(identity, Role::Agent, None)?;
+    Ok(Json(json!({"token": token, "expires_at": exp})).into_response())
+}

@@ -1,0 +1,167 @@
+//! The Showroom service edge: axum HTTP routes, the `/v1/signal` WebSocket, the in-process call
+//! registry, config sections and Prometheus metrics. It wires the signaling state machine
+//! (`showroom-signaling`) to the media engine (`showroom-sfu`).
+//!
+//! **API boundary:** this crate and `signaling/` are the only ones that know JSON. The SFU sees
+//! typed commands; the pages see the documented protocol (`signaling/PROTOCOL.md`).
+
+pub mod calls;
+pub mod config;
+mod http;
+mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
+use rand::distr::{Alphanumeric, SampleString};
+use showroom_sfu::{MediaKind, Sfu, SfuEvent, SfuMetrics};
+use showroom_signaling::{
+    Claims, PeerRole, Role, ServerMessage, SignalError, SubscribedTrack, TokenKeys, TrackInfo, TrackKind, TrackSource,
+};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+use calls::{unix_ms, CallRegistry};
+
+#[derive(Clone)]
+pub struct ServiceMetrics {
+    pub connections: IntGauge,
+    pub signaling_errors: IntCounterVec,
+}
+
+impl ServiceMetrics {
+    fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let connections = IntGauge::new("showroom_signaling_connections", "Open signaling WebSockets")?;
+        registry.register(Box::new(connections.clone()))?;
+        let signaling_errors =
+            IntCounterVec::new(Opts::new("showroom_signaling_errors_total", "Signaling errors sent to clients, by code"), &["code"])?;
+        registry.register(Box::new(signaling_errors.clone()))?;
+        Ok(Self { connections, signaling_errors })
+    }
+}
+
+/// Everything a request handler needs.
+pub struct AppState {
+    pub config: Config,
+    pub keys: TokenKeys,
+    pub calls: CallRegistry,
+    pub sfu: Sfu,
+    pub registry: Registry,
+    pub metrics: ServiceMetrics,
+}
+
+impl AppState {
+    /// Mints a token with the configured lifetime; returns it and its expiry (unix seconds).
+    pub fn mint(&self, sub: String, role: Role, call: Option<String>) -> Result<(String, u64), SignalError> {
+        let iat = unix_ms() / 1000;
+        let exp = iat + self.config.auth.token_ttl_s;
+        let claims = Claims { sub, role, call, name: None, listen_only: false, tenant: None, iat, exp };
+        Ok((self.keys.mint(&claims)?, exp))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("cannot bind HTTP on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Sfu(#[from] showroom_sfu::SfuError),
+    #[error(transparent)]
+    Metrics(#[from] prometheus::Error),
+    #[error("http server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A started service: its addresses and the task serving it.
+pub struct RunningService {
+    pub http_addr: SocketAddr,
+    pub udp_addr: SocketAddr,
+    pub state: Arc<AppState>,
+    pub task: tokio::task::JoinHandle<Result<(), ServiceError>>,
+}
+
+/// Binds HTTP and UDP, starts the SFU engine, and serves until the task is dropped.
+pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
+    let registry = Registry::new();
+    let sfu_metrics = SfuMetrics::new(&registry)?;
+    let metrics = ServiceMetrics::new(&registry)?;
+    let secret = if config.auth.token_secret.is_empty() {
+        tracing::warn!("auth.token_secret is empty: using a random secret; tokens will not survive a restart");
+        Alphanumeric.sample_string(&mut rand::rng(), 48)
+    } else {
+        config.auth.token_secret.clone()
+    };
+    let (sfu, events) = Sfu::start(config.sfu.clone(), sfu_metrics)?;
+    let listener = TcpListener::bind(config.http.bind).await.map_err(|source| ServiceError::Bind { addr: config.http.bind, source })?;
+    let http_addr = listener.local_addr().map_err(ServiceError::Serve)?;
+    let state = Arc::new(AppState {
+        keys: TokenKeys::new(secret.as_bytes()),
+        calls: CallRegistry::new(config.calls.clone()),
+        config,
+        sfu: sfu.clone(),
+        registry,
+        metrics,
+    });
+    tokio::spawn(dispatch_sfu_events(state.clone(), events));
+    let app = http::router(state.clone());
+    tracing::info!(%http_addr, udp = %sfu.local_addr(), "showroom serving");
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.map_err(ServiceError::Serve) });
+    Ok(RunningService { http_addr, udp_addr: sfu.local_addr(), state, task })
+}
+
+fn track_kind(kind: MediaKind) -> TrackKind {
+    match kind {
+        MediaKind::Audio => TrackKind::Audio,
+        MediaKind::Video => TrackKind::Video,
+    }
+}
+
+fn track_source(label: &str, kind: MediaKind) -> TrackSource {
+    serde_json::from_value(serde_json::Value::String(label.to_owned())).unwrap_or(match kind {
+        MediaKind::Audio => TrackSource::Microphone,
+        MediaKind::Video => TrackSource::Camera,
+    })
+}
+
+/// Turns engine events into protocol messages for the right participants.
+async fn dispatch_sfu_events(state: Arc<AppState>, mut events: tokio::sync::mpsc::UnboundedReceiver<SfuEvent>) {
+    while let Some(event) = events.recv().await {
+        match event {
+            SfuEvent::SubscriberOffer { participant_id, sdp, tracks } => {
+                let Some(call) = state.calls.call_of(&participant_id.0) else { continue };
+                let tracks = tracks
+                    .into_iter()
+                    .map(|t| SubscribedTrack { mid: t.mid, track_id: t.track_id.0, participant_id: t.publisher.0, kind: track_kind(t.kind) })
+                    .collect();
+                state.calls.send_to(&call, &participant_id.0, ServerMessage::Offer { pc: PeerRole::Subscriber, sdp, tracks });
+            }
+            SfuEvent::TrackPublished { call_id, track } => {
+                let info = TrackInfo {
+                    track_id: track.track_id.0,
+                    participant_id: track.participant_id.0.clone(),
+                    kind: track_kind(track.kind),
+                    source: track_source(&track.source, track.kind),
+                    muted: track.muted,
+                    layers: track.layers,
+                };
+                state.calls.track_published(&call_id.0, info.clone());
+                state.calls.broadcast(&call_id.0, Some(&track.participant_id.0), &ServerMessage::TrackPublished { track: info });
+            }
+            SfuEvent::TrackUnpublished { call_id, track_id, participant_id } => {
+                state.calls.track_unpublished(&call_id.0, &track_id.0);
+                let msg = ServerMessage::TrackUnpublished { track_id: track_id.0, participant_id: participant_id.0.clone() };
+                state.calls.broadcast(&call_id.0, Some(&participant_id.0), &msg);
+            }
+            SfuEvent::TrackMuted { call_id, track_id, participant_id, muted } => {
+                state.calls.track_muted(&call_id.0, &track_id.0, muted);
+                let msg = ServerMessage::TrackMuted { track_id: track_id.0, participant_id: participant_id.0.clone(), muted };
+                state.calls.broadcast(&call_id.0, Some(&participant_id.0), &msg);
+            }
+            SfuEvent::PeerState { participant_id, pc, state: peer_state } => {
+                tracing::info!(participant = %participant_id, ?pc, ?peer_state, "peer state");
+            }
+        }
+    }
+}

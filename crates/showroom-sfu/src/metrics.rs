@@ -1,0 +1,57 @@
+//! Prometheus metrics of the media path. Counters are bumped per packet, so they are plain
+//! atomic increments; nothing here logs per packet.
+
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+
+#[derive(Clone)]
+pub struct SfuMetrics {
+    pub calls: IntGauge,
+    pub participants: IntGauge,
+    pub tracks: IntGauge,
+    pub forwarded_packets: IntCounterVec,
+    pub forwarded_bytes: IntCounterVec,
+    pub received_packets: IntCounterVec,
+    pub nacks: IntCounter,
+    pub plis_sent: IntCounter,
+    pub plis_received: IntCounter,
+    pub ice_failures: IntCounter,
+    pub dropped_datagrams: IntCounterVec,
+}
+
+impl SfuMetrics {
+    pub fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let gauge = |name: &str, help: &str| -> Result<IntGauge, prometheus::Error> {
+            let g = IntGauge::new(name, help)?;
+            registry.register(Box::new(g.clone()))?;
+            Ok(g)
+        };
+        let counter = |name: &str, help: &str| -> Result<IntCounter, prometheus::Error> {
+            let c = IntCounter::new(name, help)?;
+            registry.register(Box::new(c.clone()))?;
+            Ok(c)
+        };
+        let counter_vec = |name: &str, help: &str, label: &str| -> Result<IntCounterVec, prometheus::Error> {
+            let c = IntCounterVec::new(Opts::new(name, help), &[label])?;
+            registry.register(Box::new(c.clone()))?;
+            Ok(c)
+        };
+        Ok(Self {
+            calls: gauge("showroom_sfu_calls", "Calls with at least one participant in the SFU")?,
+            participants: gauge("showroom_sfu_participants", "Participants held by the SFU")?,
+            tracks: gauge("showroom_sfu_tracks", "Published tracks")?,
+            forwarded_packets: counter_vec("showroom_sfu_forwarded_packets_total", "RTP packets forwarded to subscribers", "kind")?,
+            forwarded_bytes: counter_vec("showroom_sfu_forwarded_bytes_total", "RTP payload bytes forwarded to subscribers", "kind")?,
+            received_packets: counter_vec("showroom_sfu_received_packets_total", "RTP packets received from publishers", "kind")?,
+            nacks: counter("showroom_sfu_nacks_total", "NACK feedback packets received from subscribers")?,
+            plis_sent: counter("showroom_sfu_plis_sent_total", "Keyframe requests (PLI) sent to publishers")?,
+            plis_received: counter("showroom_sfu_plis_received_total", "Keyframe requests (PLI/FIR) received from subscribers")?,
+            ice_failures: counter("showroom_sfu_ice_failures_total", "Peer connections whose ICE failed")?,
+            dropped_datagrams: counter_vec("showroom_sfu_dropped_datagrams_total", "Datagrams dropped before any peer connection took them", "reason")?,
+        })
+    }
+
+    /// Metrics registered nowhere, for tests and tools.
+    pub fn unregistered() -> Self {
+        Self::new(&Registry::new()).expect("fresh registry accepts every metric")
+    }
+}

@@ -1,0 +1,117 @@
+//! Construction of the server side of a peer connection: codecs, interceptors, ICE-lite settings.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rand::distr::{Alphanumeric, SampleString};
+use rtc::interceptor::Registry;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
+use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+
+use crate::SfuError;
+
+fn video_feedback() -> Vec<RTCPFeedback> {
+    [("ccm", "fir"), ("nack", ""), ("nack", "pli"), ("goog-remb", "")]
+        .into_iter()
+        .map(|(typ, parameter)| RTCPFeedback { typ: typ.into(), parameter: parameter.into() })
+        .collect()
+}
+
+/// Opus, VP8 and H.264 (constrained baseline, packetization mode 1) — what browsers send.
+pub(crate) fn media_engine() -> Result<MediaEngine, SfuError> {
+    let mut me = MediaEngine::default();
+    me.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: RTCRtpCodec {
+                mime_type: MIME_TYPE_OPUS.to_owned(),
+                clock_rate: 48000,
+                channels: 2,
+                sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+                rtcp_feedback: vec![],
+            },
+            payload_type: 111,
+        },
+        RtpCodecKind::Audio,
+    )
+    .map_err(SfuError::rtc)?;
+    let video = [
+        (MIME_TYPE_VP8, "", 96),
+        (MIME_TYPE_H264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102),
+        (MIME_TYPE_H264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 104),
+    ];
+    for (mime, fmtp, pt) in video {
+        me.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: RTCRtpCodec {
+                    mime_type: mime.to_owned(),
+                    clock_rate: 90000,
+                    channels: 0,
+                    sdp_fmtp_line: fmtp.to_owned(),
+                    rtcp_feedback: video_feedback(),
+                },
+                payload_type: pt,
+            },
+            RtpCodecKind::Video,
+        )
+        .map_err(SfuError::rtc)?;
+    }
+    Ok(me)
+}
+
+/// Fresh ICE credentials; the ufrag doubles as the demux key of the shared port.
+pub(crate) fn ice_credentials() -> (String, String) {
+    let mut rng = rand::rng();
+    (Alphanumeric.sample_string(&mut rng, 16), Alphanumeric.sample_string(&mut rng, 32))
+}
+
+/// Builds one server-side peer connection with its single host candidate at `advertised`.
+pub(crate) fn build_peer_connection(
+    advertised: SocketAddr,
+    ufrag: &str,
+    pwd: &str,
+    now: Instant,
+) -> Result<RTCPeerConnection, SfuError> {
+    let mut me = media_engine()?;
+    // NACK generator/responder, simulcast header extensions (mid, rid), TWCC feedback, SR/RR.
+    let registry = register_default_interceptors(Registry::new(), &mut me).map_err(SfuError::rtc)?;
+    let settings = SettingEngineBuilder::new()
+        // The server never initiates checks: it answers the browser's (RFC 8445 lite).
+        .with_lite(true)
+        .with_ice_credentials(ufrag.to_owned(), pwd.to_owned())
+        .build();
+    let mut pc = RTCPeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_setting_engine(settings)
+        .with_media_engine(me)
+        .with_interceptor_registry(registry)
+        .build(now)
+        .map_err(SfuError::rtc)?;
+    add_host_candidate(&mut pc, advertised)?;
+    Ok(pc)
+}
+
+pub(crate) fn add_host_candidate(pc: &mut RTCPeerConnection, advertised: SocketAddr) -> Result<(), SfuError> {
+    let candidate = CandidateHostConfig {
+        base_config: CandidateConfig {
+            network: "udp".to_owned(),
+            address: advertised.ip().to_string(),
+            port: advertised.port(),
+            component: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .new_candidate_host()
+    .map_err(SfuError::rtc)?;
+    let init = RTCIceCandidate::from(&candidate).to_json().map_err(SfuError::rtc)?;
+    pc.add_local_candidate(init).map_err(SfuError::rtc)
+}

@@ -1,0 +1,138 @@
+//! `showroom`: wiring only — parse the command line and config, start telemetry, run.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use showroom_service::Config;
+use showroom_signaling::{Claims, Role, TokenKeys};
+
+#[derive(Parser)]
+#[command(name = "showroom", version, about = "Real-time voice and video support gateway")]
+struct Cli {
+    /// TOML config file (see showroom.toml). Without it, built-in defaults and SHOWROOM_* env apply.
+    #[arg(long, short, global = true, env = "SHOWROOM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: HTTP + signaling + SFU + demo pages.
+    Serve {
+        /// HTTP listen address (overrides http.bind).
+        #[arg(long)]
+        http: Option<SocketAddr>,
+        /// UDP media address shared by all peer connections (overrides sfu.udp_bind).
+        #[arg(long)]
+        udp: Option<SocketAddr>,
+        /// IP to advertise in ICE candidates (overrides sfu.public_ip).
+        #[arg(long)]
+        public_ip: Option<IpAddr>,
+        /// Directory of the built pages (overrides web.dir).
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = LogFormat::Pretty, env = "SHOWROOM_LOG_FORMAT")]
+        log_format: LogFormat,
+    },
+    /// Mint an access token for development (uses auth.token_secret).
+    Token {
+        #[arg(long)]
+        call: Option<String>,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        identity: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// Supervisor joins to listen only.
+        #[arg(long)]
+        listen_only: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Customer,
+    Agent,
+    Supervisor,
+    Reviewer,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Customer => Role::Customer,
+            RoleArg::Agent => Role::Agent,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHOWROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rtc=warn,rtc_ice=warn,rtc_dtls=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref()).context("loading config")?;
+    match cli.command {
+        Command::Serve { http, udp, public_ip, web_dir, log_format } => {
+            init_tracing(log_format);
+            if let Some(a) = http {
+                config.http.bind = a;
+            }
+            if let Some(a) = udp {
+                config.sfu.udp_bind = a;
+            }
+            if let Some(ip) = public_ip {
+                config.sfu.public_ip = Some(ip);
+            }
+            if let Some(d) = web_dir {
+                config.web.dir = d;
+            }
+            if !config.web.dir.join("product.html").exists() {
+                tracing::warn!(dir = %config.web.dir.display(), "demo pages not built; run `npm run build` in web-widget/");
+            }
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let running = showroom_service::start(config).await?;
+                println!("showroom listening: http://{} (udp {})", running.http_addr, running.udp_addr);
+                tokio::select! {
+                    r = running.task => r??,
+                    _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+                }
+                anyhow::Ok(())
+            })
+        }
+        Command::Token { call, role, identity, name, ttl, listen_only } => {
+            if config.auth.token_secret.is_empty() {
+                bail!("no token secret: set auth.token_secret in the config or SHOWROOM_TOKEN_SECRET");
+            }
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let claims = Claims { sub: identity, role: role.into(), call, name, listen_only, tenant: None, iat: now, exp: now + ttl };
+            println!("{}", TokenKeys::new(config.auth.token_secret.as_bytes()).mint(&claims)?);
+            Ok(())
+        }
+    }
+}

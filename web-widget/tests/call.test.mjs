@@ -1,0 +1,156 @@
+// End-to-end browser test: a customer on the product page calls, an agent answers on the desk,
+// and both sides must receive decoded video and audio through the real showroom server.
+//
+//   SHOWROOM_BIN=/path/to/showroom [SHOWROOM_TEST_WAV=/path/to/speech.wav] npm test
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  artifactsDir,
+  callStatus,
+  launchBrowser,
+  requireServerBinary,
+  startServer,
+  testWav,
+  waitForFlowingMedia,
+} from './harness.mjs';
+
+const MEDIA_TIMEOUT_MS = 20_000;
+const UI_TIMEOUT_MS = 15_000;
+
+describe('showroom web widget against the real server', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    const bin = requireServerBinary();
+    mkdirSync(artifactsDir, { recursive: true });
+    const wav = testWav();
+    server = await startServer(bin);
+    browser = await launchBrowser(wav);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  async function newPage(name) {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 820 },
+      permissions: ['camera', 'microphone'],
+    });
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.log(`[${name} ${m.type()}] ${m.text()}`);
+    });
+    page.on('pageerror', (e) => console.log(`[${name} pageerror] ${e.message}`));
+    return page;
+  }
+
+  test('customer calls, agent answers, both receive audio and video', async (t) => {
+    const customer = await newPage('customer');
+    const agent = await newPage('agent');
+    try {
+      await customer.goto(`${server.base}/`);
+      await customer.click('#video-call');
+      await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: UI_TIMEOUT_MS });
+
+      await agent.goto(`${server.base}/agent`);
+      const answer = agent.locator('.answer').first();
+      await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await answer.click();
+
+      const [onCustomer, onAgent] = await Promise.all([
+        waitForFlowingMedia(customer, MEDIA_TIMEOUT_MS),
+        waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS),
+      ]);
+      t.diagnostic(`customer inbound: ${JSON.stringify(onCustomer.last)}`);
+      t.diagnostic(`agent inbound: ${JSON.stringify(onAgent.last)}`);
+
+      await Promise.all([
+        customer.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
+        agent.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
+      ]);
+      await customer.screenshot({ path: join(artifactsDir, 'customer.png') });
+      await agent.screenshot({ path: join(artifactsDir, 'agent.png') });
+
+      const report = (side, r) =>
+        `${side}: video ${r.videoOk ? 'ok' : 'NOT decoding'}, audio ${r.audioOk ? 'ok' : 'NOT arriving'}; ` +
+        `last stats ${JSON.stringify(r.last)}; status ${JSON.stringify(r.status)}`;
+      onCustomer.status = await callStatus(customer);
+      onAgent.status = await callStatus(agent);
+      assert.ok(onCustomer.videoOk, report('customer', onCustomer));
+      assert.ok(onCustomer.audioOk, report('customer', onCustomer));
+      assert.ok(onAgent.videoOk, report('agent', onAgent));
+      assert.ok(onAgent.audioOk, report('agent', onAgent));
+      assert.equal(onCustomer.status?.state, 'connected', report('customer', onCustomer));
+      assert.equal(onAgent.status?.state, 'connected', report('agent', onAgent));
+
+      // Hanging up on one side ends the call on the other.
+      await customer.click('#end-call');
+      await customer.waitForSelector('#call-status[data-state="ended"]', { timeout: 5_000 });
+      const agentEnded = await agent
+        .waitForSelector('#call-status:is([data-state="ended"], [data-state="idle"])', { timeout: 10_000 })
+        .then(() => true, () => false);
+      if (!agentEnded) t.diagnostic(`agent did not notice the customer leaving: ${JSON.stringify(await callStatus(agent))}`);
+      assert.ok(agentEnded, 'the agent page should leave the call when the customer hangs up');
+    } finally {
+      await customer.context().close();
+      await agent.context().close();
+    }
+  });
+
+  test('error states are shown, not hung on', async (t) => {
+    // 1. Answering a call that does not exist: the desk shows the HTTP error.
+    const agent = await newPage('agent-unknown-call');
+    try {
+      await agent.goto(`${server.base}/agent?call=no-such-call-0000`);
+      await agent.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
+      const alert = await agent.locator('#desk-alert').innerText();
+      t.diagnostic(`unknown call: ${JSON.stringify(await callStatus(agent))} / ${alert}`);
+      assert.match(`${(await callStatus(agent)).text} ${alert}`, /\b4\d\d\b/, 'the error names the HTTP status');
+      assert.equal(await agent.locator('#desk-alert').isVisible(), true);
+    } finally {
+      await agent.context().close();
+    }
+
+    // 2. A desk token the server does not accept: the queue shows a sign-in error.
+    const badDesk = await newPage('agent-bad-token');
+    try {
+      await badDesk.route('**/v1/desk/token*', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ token: 'not-a-valid-token' }) }),
+      );
+      await badDesk.goto(`${server.base}/agent`);
+      await badDesk.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
+      t.diagnostic(`bad desk token: ${JSON.stringify(await callStatus(badDesk))}`);
+      assert.equal(await badDesk.locator('#desk-alert').isVisible(), true);
+    } finally {
+      await badDesk.context().close();
+    }
+
+    // 3. A customer whose call token is rejected by /v1/signal: the panel shows the error code.
+    const customer = await newPage('customer-bad-token');
+    try {
+      await customer.route('**/v1/calls', (route) =>
+        route.request().method() === 'POST'
+          ? route.fulfill({
+              status: 201,
+              contentType: 'application/json',
+              body: JSON.stringify({ call_id: 'bogus', token: 'not-a-valid-token', participant_token_expires_at: 0 }),
+            })
+          : route.continue(),
+      );
+      await customer.goto(`${server.base}/`);
+      await customer.click('#video-call');
+      await customer.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
+      const message = await customer.locator('#call-message').innerText();
+      t.diagnostic(`bad call token: ${JSON.stringify(await callStatus(customer))} / ${message}`);
+      assert.match(message, /token/i);
+      assert.equal(await customer.locator('#call-message button').isVisible(), true, 'offers a way out');
+    } finally {
+      await customer.context().close();
+    }
+  });
+});

@@ -1,0 +1,256 @@
+// Test harness: start the real showroom server, a fake-media headless Chromium, and read WebRTC stats.
+import { spawn, execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const widgetDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoDir = resolve(widgetDir, '..');
+export const distDir = join(widgetDir, 'dist');
+export const artifactsDir = join(repoDir, 'artifacts', 'browser');
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function requireServerBinary() {
+  const bin = process.env.SHOWROOM_BIN;
+  if (!bin) {
+    throw new Error(
+      'SHOWROOM_BIN is not set. Build the server (cargo build -p showroom) and run ' +
+        '`SHOWROOM_BIN=/path/to/target/debug/showroom npm test`.',
+    );
+  }
+  if (!existsSync(bin)) throw new Error(`SHOWROOM_BIN=${bin} does not exist.`);
+  if (!existsSync(join(distDir, 'product.html'))) throw new Error(`${distDir} is not built: run \`npm run build\`.`);
+  return bin;
+}
+
+export function freeTcpPort() {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export function freeUdpPort() {
+  return new Promise((res, rej) => {
+    const sock = dgram.createSocket('udp4');
+    sock.once('error', rej);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => res(port));
+    });
+  });
+}
+
+/** Starts `showroom serve` on free ports; resolves once GET /healthz answers 200. */
+export async function startServer(bin) {
+  const httpPort = await freeTcpPort();
+  const udpPort = await freeUdpPort();
+  mkdirSync(artifactsDir, { recursive: true });
+  const logPath = join(artifactsDir, 'server.log');
+  const log = createWriteStream(logPath);
+  const args = ['serve', '--http', `127.0.0.1:${httpPort}`, '--udp', `127.0.0.1:${udpPort}`, '--web-dir', distDir];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...process.env } });
+  let tail = '';
+  const keep = (chunk) => {
+    log.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+
+  const base = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) {
+      throw new Error(`showroom exited early (${JSON.stringify(exited)}): ${bin} ${args.join(' ')}\n${tail}`);
+    }
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`showroom did not answer GET /healthz within 60 s (log: ${logPath})\n${tail}`);
+    }
+    await sleep(100);
+  }
+  return {
+    base,
+    logPath,
+    tail: () => tail,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      if (!exited) child.kill('SIGKILL');
+      log.end();
+    },
+  };
+}
+
+/** Parses a PCM16 wav into { rate, channels, samples: Int16Array }. */
+function readWav(buf) {
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a wav');
+  let off = 12;
+  let fmt = null;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    let size = buf.readUInt32LE(off + 4);
+    const body = off + 8;
+    if (id === 'fmt ') {
+      fmt = { format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
+    } else if (id === 'data') {
+      size = Math.min(size, buf.length - body); // espeak-ng may leave a placeholder size
+      if (!fmt || fmt.format !== 1 || fmt.bits !== 16) throw new Error('only PCM16 wav is supported');
+      const samples = new Int16Array(size >> 1);
+      for (let i = 0; i < samples.length; i++) samples[i] = buf.readInt16LE(body + 2 * i);
+      return { rate: fmt.rate, channels: fmt.channels, samples };
+    }
+    off = body + size + (size & 1);
+  }
+  throw new Error('wav has no data chunk');
+}
+
+function writeWav48kMono(path, { rate, channels, samples }) {
+  const frames = Math.floor(samples.length / channels);
+  const outLen = Math.floor((frames * 48000) / rate);
+  const out = Buffer.alloc(44 + outLen * 2);
+  out.write('RIFF', 0, 'ascii');
+  out.writeUInt32LE(36 + outLen * 2, 4);
+  out.write('WAVEfmt ', 8, 'ascii');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(1, 20);
+  out.writeUInt16LE(1, 22);
+  out.writeUInt32LE(48000, 24);
+  out.writeUInt32LE(96000, 28);
+  out.writeUInt16LE(2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'ascii');
+  out.writeUInt32LE(outLen * 2, 40);
+  for (let i = 0; i < outLen; i++) {
+    const pos = (i * rate) / 48000;
+    const i0 = Math.min(Math.floor(pos), frames - 1);
+    const i1 = Math.min(i0 + 1, frames - 1);
+    const f = pos - i0;
+    const v = samples[i0 * channels] * (1 - f) + samples[i1 * channels] * f; // first channel
+    out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), 44 + 2 * i);
+  }
+  writeFileSync(path, out);
+}
+
+/** The fake microphone's wav: $SHOWROOM_TEST_WAV, else a 48 kHz espeak-ng sentence. */
+export function testWav() {
+  const given = process.env.SHOWROOM_TEST_WAV;
+  if (given) {
+    if (!existsSync(given)) throw new Error(`SHOWROOM_TEST_WAV=${given} does not exist`);
+    return resolve(given);
+  }
+  const raw = join(tmpdir(), 'showroom-test-espeak.wav');
+  const path = join(tmpdir(), 'showroom-test-espeak-48k.wav');
+  if (existsSync(path)) return path;
+  execFileSync('espeak-ng', ['-w', raw, 'Hello, I would like to see the Aria headphones in graphite, please. Do they fold flat for travel?']);
+  writeWav48kMono(path, readWav(readFileSync(raw)));
+  return path;
+}
+
+/** Playwright's own --disable-features list, so ours can be merged into it (a second flag would win). */
+async function playwrightDisabledFeatures() {
+  const server = await chromium.launchServer({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  const args = server.process().spawnargs;
+  await server.close();
+  const arg = args.find((a) => a.startsWith('--disable-features='));
+  return arg ? arg.slice('--disable-features='.length).split(',').filter(Boolean) : [];
+}
+
+export async function launchBrowser(wavPath) {
+  const theirs = await playwrightDisabledFeatures();
+  const features = [...new Set([...theirs, 'WebRtcHideLocalIpsWithMdns'])];
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    ignoreDefaultArgs: theirs.length ? [`--disable-features=${theirs.join(',')}`] : [],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wavPath}`,
+      '--allow-loopback-in-peer-connection',
+      `--disable-features=${features.join(',')}`,
+    ],
+  });
+}
+
+/** Inbound RTP totals on window.showroomCall.subscriber (null before the page has a call). */
+export function inboundStats(page) {
+  return page.evaluate(async () => {
+    const call = window.showroomCall;
+    if (!call || !call.subscriber || call.subscriber.signalingState === 'closed') return null;
+    const report = await call.subscriber.getStats();
+    const out = { video: { framesDecoded: 0, packetsReceived: 0, streams: 0 }, audio: { packetsReceived: 0, totalAudioEnergy: 0, streams: 0 } };
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        out.video.streams += 1;
+        out.video.framesDecoded += s.framesDecoded ?? 0;
+        out.video.packetsReceived += s.packetsReceived ?? 0;
+      } else if (s.kind === 'audio') {
+        out.audio.streams += 1;
+        out.audio.packetsReceived += s.packetsReceived ?? 0;
+        out.audio.totalAudioEnergy += s.totalAudioEnergy ?? 0;
+      }
+    });
+    return out;
+  });
+}
+
+/**
+ * Polls until remote video frames are decoded and audio packets arrive, both increasing between
+ * two samples. Returns { ok, first, last, history }.
+ */
+export async function waitForFlowingMedia(page, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const history = [];
+  let prev = null;
+  let videoOk = false;
+  let audioOk = false;
+  while (Date.now() < deadline) {
+    const now = await inboundStats(page).catch((e) => ({ error: String(e) }));
+    history.push({ t: Date.now(), ...now });
+    if (now && !now.error && prev && !prev.error) {
+      videoOk ||= prev.video.framesDecoded > 0 && now.video.framesDecoded > prev.video.framesDecoded;
+      audioOk ||= prev.audio.packetsReceived > 0 && now.audio.packetsReceived > prev.audio.packetsReceived;
+      if (videoOk && audioOk) return { ok: true, videoOk, audioOk, last: now, history };
+    }
+    if (now && !now.error) prev = now;
+    await sleep(500);
+  }
+  return { ok: false, videoOk, audioOk, last: prev, history };
+}
+
+/** Text of the #call-status element and its data-state. */
+export function callStatus(page) {
+  return page.evaluate(() => {
+    const el = document.getElementById('call-status');
+    return el ? { state: el.dataset.state, text: el.textContent } : null;
+  });
+}

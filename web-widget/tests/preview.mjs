@@ -1,0 +1,78 @@
+// Screenshots of the pages against a mocked API (no server needed), for looking at the layout:
+//   node tests/preview.mjs  → artifacts/browser/preview-*.png
+// Media never flows here (there is no SFU behind the mock); the real test is call.test.mjs.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { artifactsDir, distDir, launchBrowser, testWav } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+
+const ORIGIN = 'http://localhost:8999';
+const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', map: 'application/json' };
+const now = Date.now();
+const waiting = [
+  { call_id: 'c1', created_at_ms: now - 83_000, customer_name: 'Sam', language: 'en-GB', product: { sku: 'ARIA-ANC-GRA', title: 'Aria ANC Wireless Headphones', url: `${ORIGIN}/`, image: `${ORIGIN}/headphones.svg`, price: '€279.00' } },
+  { call_id: 'c2', created_at_ms: now - 12_000, customer_name: null, language: 'de-DE', product: null },
+];
+
+async function mock(page, { answerStatus = 200 } = {}) {
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+    if (url.pathname === '/v1/calls' && route.request().method() === 'POST') return json(201, { call_id: 'c9', token: 'tok', participant_token_expires_at: 0 });
+    if (url.pathname === '/v1/calls') return json(200, { calls: waiting });
+    if (url.pathname === '/v1/desk/token') return json(200, { token: 'desk' });
+    if (url.pathname.endsWith('/answer')) return json(answerStatus, answerStatus === 200 ? { call_id: 'c1', token: 'tok' } : { error: { code: 'unknown_call', message: 'no such call' } });
+    let file = url.pathname === '/' ? 'product.html' : url.pathname === '/agent' ? 'agent.html' : url.pathname.slice(1);
+    try {
+      const body = await readFile(join(distDir, file));
+      return route.fulfill({ status: 200, contentType: types[file.split('.').pop()] ?? 'application/octet-stream', body });
+    } catch {
+      return route.fulfill({ status: 404, body: 'not found' });
+    }
+  });
+  await page.routeWebSocket(`ws://localhost:8999/v1/signal`, (ws) => {
+    ws.onMessage((text) => {
+      const m = JSON.parse(text);
+      const send = (o) => ws.send(JSON.stringify({ v: 1, ...o }));
+      if (m.type === 'auth') send({ type: 'authed', identity: 'x', role: 'customer', call_id: 'c9' });
+      if (m.type === 'join') send({ type: 'joined', participant_id: 'p1', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
+    });
+  });
+}
+
+mkdirSync(artifactsDir, { recursive: true });
+const browser = await launchBrowser(testWav());
+const shot = async (page, name) => page.screenshot({ path: join(artifactsDir, `preview-${name}.png`) });
+try {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+  const product = await ctx.newPage();
+  await mock(product);
+  await product.goto(`${ORIGIN}/`);
+  await shot(product, 'product');
+  product.on("console", (m) => console.log("[console]", m.text()));
+  await product.click("#video-call");
+  await product.waitForTimeout(3000);
+  console.log(await product.evaluate(() => document.getElementById("call-status").outerHTML + document.getElementById("call-message").outerHTML));
+  await product.waitForSelector('#call-status[data-state="waiting"]');
+  await product.waitForTimeout(2200);
+  await shot(product, 'product-waiting');
+
+  const agent = await ctx.newPage();
+  await mock(agent, { answerStatus: 404 });
+  await agent.goto(`${ORIGIN}/agent`);
+  await agent.waitForSelector('.answer');
+  await agent.waitForTimeout(1500);
+  await shot(agent, 'agent-queue');
+  await agent.click('.answer');
+  await agent.waitForSelector('#call-status[data-state="error"]');
+  await shot(agent, 'agent-error');
+
+  const mobile = await browser.newContext({ viewport: { width: 390, height: 780 }, isMobile: true });
+  const phone = await mobile.newPage();
+  await mock(phone);
+  await phone.goto(`${ORIGIN}/`);
+  await shot(phone, 'product-mobile');
+  console.log(`screenshots in ${artifactsDir}`);
+} finally {
+  await browser.close();
+}
