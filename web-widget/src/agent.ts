@@ -67,7 +67,7 @@ function setIdleStatus(force = false): void {
 function cardHtml(c: WaitingCall): string {
   const name = c.customer_name?.trim() || 'Customer';
   const product = c.product
-    ? `<p class="card-product">${escapeHtml(c.product.title)}${c.product.price ? ` · <b>${escapeHtml(c.product.price)}</b>` : ''}</p>`
+    ? `<p class="card-product"><span>${escapeHtml(c.product.title)}</span>${c.product.price ? `<b>${escapeHtml(c.product.price)}</b>` : ''}</p>`
     : '<p class="card-product muted">No product context</p>';
   const lang = c.language ? ` · ${escapeHtml(c.language)}` : '';
   return `
@@ -220,6 +220,7 @@ async function answer(callId: string): Promise<void> {
   client = c;
   exposeForTests(c);
   stage.attach(c);
+  let joined = false; // Until connect() resolves, failures are reported by its rejection.
   stage.setPlaceholder('<div class="spinner"></div><p class="big">Connecting to the customer…</p>');
   c.on('participant', ({ participant, present, reason }) => {
     if (c !== client) return;
@@ -237,7 +238,7 @@ async function answer(callId: string): Promise<void> {
     if (c !== client) return;
     if (state === 'reconnecting') setStatus('reconnecting', 'Reconnecting…');
     else if (state === 'connected' && getStatus() === 'reconnecting') setStatus(customer ? 'connected' : 'waiting', customer ? 'In call' : 'Waiting for the customer…');
-    else if (state === 'failed') endCall(`The call was interrupted: ${message ?? 'connection lost'}.`, 'error');
+    else if (state === 'failed' && joined) endCall(`The call was interrupted: ${message ?? 'connection lost'}.`, 'error');
   });
   c.on('error', ({ code, message, fatal }) => {
     if (c !== client || fatal) return;
@@ -246,6 +247,7 @@ async function answer(callId: string): Promise<void> {
 
   try {
     await c.connect();
+    joined = true;
   } catch (err) {
     if (c !== client) return;
     client = null;

@@ -129,6 +129,7 @@ async function startCall(): Promise<void> {
   client = c;
   exposeForTests(c);
   stage.attach(c);
+  let joined = false; // Until connect() resolves, failures are reported by its rejection.
   c.on('participant', ({ participant, present, reason }) => {
     if (c !== client) return;
     if (present && participant.role !== 'customer') {
@@ -145,7 +146,7 @@ async function startCall(): Promise<void> {
     else if (state === 'connected' && getStatus() === 'reconnecting') {
       if (expert) showConnected();
       else startWaiting();
-    } else if (state === 'failed') finish('error', 'Call interrupted', why ?? 'The call was interrupted.');
+    } else if (state === 'failed' && joined) finish('error', 'Call interrupted', why ?? 'The call was interrupted.');
   });
   c.on('error', ({ code, message: text, fatal }) => {
     if (c !== client) return;
@@ -155,6 +156,7 @@ async function startCall(): Promise<void> {
 
   try {
     await c.connect();
+    joined = true;
   } catch (err) {
     if (c !== client) return;
     const code = err instanceof CallError ? err.code : 'connection_lost';

@@ -14,6 +14,7 @@ mod bwe;
 pub mod config;
 pub mod demux;
 mod engine;
+pub mod feedback;
 mod ids;
 pub mod metrics;
 mod peer;

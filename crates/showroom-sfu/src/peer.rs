@@ -82,7 +82,8 @@ pub(crate) fn build_peer_connection(
 ) -> Result<RTCPeerConnection, SfuError> {
     let mut me = media_engine()?;
     // NACK generator/responder, simulcast header extensions (mid, rid), TWCC feedback, SR/RR.
-    let registry = register_default_interceptors(Registry::new(), &mut me).map_err(SfuError::rtc)?;
+    let registry = register_default_interceptors(crate::feedback::with_feedback_delivery(Registry::new()), &mut me)
+        .map_err(SfuError::rtc)?;
     let settings = SettingEngineBuilder::new()
         // The server never initiates checks: it answers the browser's (RFC 8445 lite).
         .with_lite(true)

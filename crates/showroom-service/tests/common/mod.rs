@@ -1,0 +1,85 @@
+//! Shared set-up of the integration tests: a real gateway on loopback and a media pump.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use showroom_service::{Config, RunningService};
+use showroom_testkit::media::{verify_payload, vp8_header_len, vp8_is_keyframe, AudioSource, VideoSource};
+use showroom_testkit::{CallClient, Gateway, Kind, PeerEvent};
+
+pub async fn start_gateway() -> (RunningService, Gateway) {
+    start_gateway_with(|_| {}).await
+}
+
+pub async fn start_gateway_with(tweak: impl FnOnce(&mut Config)) -> (RunningService, Gateway) {
+    let mut config = Config::default();
+    config.http.bind = "127.0.0.1:0".parse().unwrap();
+    config.sfu.udp_bind = "127.0.0.1:0".parse().unwrap();
+    config.auth.token_secret = "integration-test-secret".into();
+    tweak(&mut config);
+    let running = showroom_service::start(config).await.expect("gateway starts");
+    let gw = Gateway::new(running.http_addr);
+    (running, gw)
+}
+
+/// What one client received, per publishing participant and kind.
+#[derive(Default, Debug)]
+pub struct Received {
+    pub counters: HashMap<(String, Kind), Vec<u64>>,
+    pub seqs: HashMap<(String, Kind), Vec<u16>>,
+    pub corrupt: usize,
+    pub first_keyframe_at: Option<Instant>,
+}
+
+impl Received {
+    pub fn count(&self, from: &str, kind: Kind) -> usize {
+        self.counters.get(&(from.to_owned(), kind)).map_or(0, Vec::len)
+    }
+
+    /// Counters strictly increasing (in order, no duplicates) for every stream.
+    pub fn in_order(&self) -> bool {
+        self.counters.values().all(|c| c.windows(2).all(|w| w[0] < w[1]))
+    }
+}
+
+/// Publishes audio (50 packets/s) and VP8 (~1 Mbit/s, 30 fps) if `send` and records what
+/// arrives, for `duration`. Keyframe requests are honoured at once.
+pub async fn pump(client: &mut CallClient, send: bool, duration: Duration) -> Received {
+    let mut audio = AudioSource::default();
+    let mut video = VideoSource::new(300);
+    let mut audio_tick = tokio::time::interval(Duration::from_millis(20));
+    let mut video_tick = tokio::time::interval(Duration::from_millis(33));
+    let end = tokio::time::Instant::now() + duration;
+    let mut got = Received::default();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(end) => break,
+            _ = audio_tick.tick(), if send => client.write(Kind::Audio, audio.next_packet()),
+            _ = video_tick.tick(), if send => {
+                for p in video.next_frame(4100).1 {
+                    client.write(Kind::Video, p);
+                }
+            }
+            ev = client.media.recv() => match ev {
+                Some(PeerEvent::KeyframeRequested(_)) => video.request_keyframe(),
+                Some(PeerEvent::Rtp(r)) => {
+                    let header_len = if r.kind == Kind::Video { vp8_header_len(&r.packet.payload) } else { 0 };
+                    if r.kind == Kind::Video && vp8_is_keyframe(&r.packet.payload) && got.first_keyframe_at.is_none() {
+                        got.first_keyframe_at = Some(r.arrival);
+                    }
+                    match verify_payload(&r.packet.payload, header_len) {
+                        Some(c) => {
+                            got.counters.entry((r.stream_id.clone(), r.kind)).or_default().push(c);
+                            got.seqs.entry((r.stream_id, r.kind)).or_default().push(r.packet.header.sequence_number);
+                        }
+                        None => got.corrupt += 1,
+                    }
+                }
+                None => break,
+            },
+        }
+    }
+    got
+}
