@@ -138,6 +138,9 @@ pub enum ClientMessage {
     Join {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<String>,
+        /// The call the client means to enter; must match the token's (`wrong_call` if not).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]

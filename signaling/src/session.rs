@@ -131,7 +131,10 @@ impl Session {
             (_, ClientMessage::Auth { .. }) => {
                 Err(SignalError::new(ErrorCode::OutOfOrder, "already authenticated"))
             }
-            (SessionState::Authed(_), ClientMessage::Join { name, resume, .. }) => {
+            (SessionState::Authed(claims), ClientMessage::Join { name, resume, call_id, .. }) => {
+                if call_id.is_some() && call_id != claims.call {
+                    return Err(SignalError::new(ErrorCode::WrongCall, "the token was issued for another call"));
+                }
                 Ok(Request::Join { name, resume })
             }
             (SessionState::Authed(_), other) => Err(SignalError::new(

@@ -64,6 +64,8 @@ export class CallClient extends Emitter<CallEvents> {
   get publisher(): RTCPeerConnection { return this.pub; }
   /** Subscriber peer connection (incoming media). Exposed for getStats() in tests. */
   get subscriber(): RTCPeerConnection { return this.sub; }
+  /** The live signaling socket, if any. Exposed so tests can cut it and watch the resume. */
+  get socket(): WebSocket | null { return this.ws; }
   get localStream(): MediaStream { return this.opts.stream; }
   isMuted(kind: TrackKind): boolean { return this.muted[kind]; }
 

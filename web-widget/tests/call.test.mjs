@@ -3,7 +3,7 @@
 //
 //   SHOWROOM_BIN=/path/to/showroom [SHOWROOM_TEST_WAV=/path/to/speech.wav] npm test
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -18,6 +18,12 @@ import {
 
 const MEDIA_TIMEOUT_MS = 20_000;
 const UI_TIMEOUT_MS = 15_000;
+/** How long a call must keep its media flowing after it first flows. */
+const HOLD_MS = Number(process.env.SHOWROOM_TEST_HOLD_MS ?? 10_000);
+
+const report = (side, r) =>
+  `${side}: video ${r.videoOk ? 'ok' : 'NOT decoding'}, audio ${r.audioOk ? 'ok' : 'NOT arriving'}; ` +
+  `last stats ${JSON.stringify(r.last)}; status ${JSON.stringify(r.status ?? null)}`;
 
 describe('showroom web widget against the real server', () => {
   let server;
@@ -62,40 +68,63 @@ describe('showroom web widget against the real server', () => {
       await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
       await answer.click();
 
-      const [onCustomer, onAgent] = await Promise.all([
-        waitForFlowingMedia(customer, MEDIA_TIMEOUT_MS),
-        waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS),
-      ]);
-      t.diagnostic(`customer inbound: ${JSON.stringify(onCustomer.last)}`);
-      t.diagnostic(`agent inbound: ${JSON.stringify(onAgent.last)}`);
+      await t.test('both sides decode remote video and receive remote audio', async (t) => {
+        const [onCustomer, onAgent] = await Promise.all([
+          waitForFlowingMedia(customer, MEDIA_TIMEOUT_MS),
+          waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS),
+        ]);
+        t.diagnostic(`customer inbound: ${JSON.stringify(onCustomer.last)}`);
+        t.diagnostic(`agent inbound: ${JSON.stringify(onAgent.last)}`);
+        await Promise.all([
+          customer.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
+          agent.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
+        ]);
+        await customer.screenshot({ path: join(artifactsDir, 'customer.png') });
+        await agent.screenshot({ path: join(artifactsDir, 'agent.png') });
 
-      await Promise.all([
-        customer.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
-        agent.waitForSelector('#call-status[data-state="connected"]', { timeout: 5_000 }).catch(() => {}),
-      ]);
-      await customer.screenshot({ path: join(artifactsDir, 'customer.png') });
-      await agent.screenshot({ path: join(artifactsDir, 'agent.png') });
+        onCustomer.status = await callStatus(customer);
+        onAgent.status = await callStatus(agent);
+        assert.ok(onCustomer.videoOk, report('customer', onCustomer));
+        assert.ok(onCustomer.audioOk, report('customer', onCustomer));
+        assert.ok(onAgent.videoOk, report('agent', onAgent));
+        assert.ok(onAgent.audioOk, report('agent', onAgent));
+        assert.equal(onCustomer.status?.state, 'connected', report('customer', onCustomer));
+        assert.equal(onAgent.status?.state, 'connected', report('agent', onAgent));
+      });
 
-      const report = (side, r) =>
-        `${side}: video ${r.videoOk ? 'ok' : 'NOT decoding'}, audio ${r.audioOk ? 'ok' : 'NOT arriving'}; ` +
-        `last stats ${JSON.stringify(r.last)}; status ${JSON.stringify(r.status)}`;
-      onCustomer.status = await callStatus(customer);
-      onAgent.status = await callStatus(agent);
-      assert.ok(onCustomer.videoOk, report('customer', onCustomer));
-      assert.ok(onCustomer.audioOk, report('customer', onCustomer));
-      assert.ok(onAgent.videoOk, report('agent', onAgent));
-      assert.ok(onAgent.audioOk, report('agent', onAgent));
-      assert.equal(onCustomer.status?.state, 'connected', report('customer', onCustomer));
-      assert.equal(onAgent.status?.state, 'connected', report('agent', onAgent));
+      await t.test(`media keeps flowing for ${HOLD_MS / 1000} s`, async () => {
+        await customer.waitForTimeout(HOLD_MS);
+        const [onCustomer, onAgent] = await Promise.all([
+          waitForFlowingMedia(customer, 3_000),
+          waitForFlowingMedia(agent, 3_000),
+        ]);
+        // Server-side peer state changes help tell a stalled SFU leg from a browser problem.
+        const peerStates = readFileSync(server.logPath, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.includes('peer_state')).join('\n');
+        const why = (side, r) => `${report(side, r)}\nserver peer states:\n${peerStates}`;
+        assert.ok(onCustomer.ok, why(`customer after ${HOLD_MS / 1000} s`, onCustomer));
+        assert.ok(onAgent.ok, why(`agent after ${HOLD_MS / 1000} s`, onAgent));
+      });
 
-      // Hanging up on one side ends the call on the other.
-      await customer.click('#end-call');
-      await customer.waitForSelector('#call-status[data-state="ended"]', { timeout: 5_000 });
-      const agentEnded = await agent
-        .waitForSelector('#call-status:is([data-state="ended"], [data-state="idle"])', { timeout: 10_000 })
-        .then(() => true, () => false);
-      if (!agentEnded) t.diagnostic(`agent did not notice the customer leaving: ${JSON.stringify(await callStatus(agent))}`);
-      assert.ok(agentEnded, 'the agent page should leave the call when the customer hangs up');
+      await t.test('the call survives a dropped signaling socket (resume)', async () => {
+        const before = await customer.evaluate(() => window.showroomCall.participantId);
+        await customer.evaluate(() => window.showroomCall.socket.close());
+        await customer.waitForFunction(
+          (pid) => window.showroomCall?.state === 'connected' && window.showroomCall.socket?.readyState === 1 && window.showroomCall.participantId === pid,
+          before,
+          { timeout: UI_TIMEOUT_MS },
+        );
+        assert.equal((await callStatus(customer)).state, 'connected');
+        assert.equal((await callStatus(agent)).state, 'connected', 'the agent should not see the customer leave');
+      });
+
+      await t.test('hanging up ends the call on both sides', async () => {
+        await customer.click('#end-call');
+        await customer.waitForSelector('#call-status[data-state="ended"]', { timeout: 5_000 });
+        const agentEnded = await agent
+          .waitForSelector('#call-status:is([data-state="ended"], [data-state="idle"])', { timeout: 10_000 })
+          .then(() => true, () => false);
+        assert.ok(agentEnded, `the agent page should leave the call: ${JSON.stringify(await callStatus(agent))}`);
+      });
     } finally {
       await customer.context().close();
       await agent.context().close();

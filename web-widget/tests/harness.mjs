@@ -91,7 +91,6 @@ export async function startServer(bin) {
   return {
     base,
     logPath,
-    tail: () => tail,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

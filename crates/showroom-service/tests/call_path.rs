@@ -4,18 +4,19 @@ mod common;
 
 use std::time::Duration;
 
-use common::{pump, start_gateway};
+use common::{pump, Sources, start_gateway};
 use showroom_testkit::Kind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_and_agent_receive_each_others_media_intact_and_in_order() {
     let (_gw, gateway) = start_gateway().await;
     let (mut customer, mut agent, _call) = gateway.call_pair().await.unwrap();
+    let (mut cs, mut as_) = (Sources::default(), Sources::default());
     customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
     agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
     let (c_id, a_id) = (customer.participant_id.clone(), agent.participant_id.clone());
     let (got_by_customer, got_by_agent) =
-        tokio::join!(pump(&mut customer, true, Duration::from_secs(4)), pump(&mut agent, true, Duration::from_secs(4)));
+        tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(4)), pump(&mut agent, Some(&mut as_), Duration::from_secs(4)));
     for (who, got, from) in [("customer", &got_by_customer, &a_id), ("agent", &got_by_agent, &c_id)] {
         let audio = got.count(from, Kind::Audio);
         let video = got.count(from, Kind::Video);
@@ -30,13 +31,3 @@ async fn customer_and_agent_receive_each_others_media_intact_and_in_order() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn debug_metrics() {
-    let (gw, gateway) = start_gateway().await;
-    let (mut customer, mut agent, _call) = gateway.call_pair().await.unwrap();
-    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    let _ = tokio::join!(pump(&mut customer, true, Duration::from_secs(2)), pump(&mut agent, true, Duration::from_secs(2)));
-    let body = prometheus::TextEncoder::new().encode_to_string(&gw.state.registry.gather()).unwrap();
-    eprintln!("{}", body.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n"));
-}

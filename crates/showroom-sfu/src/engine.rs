@@ -264,10 +264,7 @@ impl Engine {
         for msg in reads {
             match msg {
                 RTCMessage::RtpPacket(track_id, packet) => self.on_rtp(id, &track_id, packet, now),
-                RTCMessage::RtcpPacket(track_id, packets) => {
-                    if std::env::var("TK_DEBUG").is_ok() { eprintln!("server rtcp on {id}: {:?}", packets.iter().map(|p| p.header().packet_type).collect::<Vec<_>>()); }
-                    self.on_rtcp(id, &track_id, packets, now)
-                }
+                RTCMessage::RtcpPacket(track_id, packets) => self.on_rtcp(id, &track_id, packets, now),
                 _ => {}
             }
         }

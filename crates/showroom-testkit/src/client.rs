@@ -98,7 +98,7 @@ async fn open_session(url: &str, token: &str, resume: Option<ResumeRequest>) -> 
         let Some(Ok(Message::Text(text))) = frame else { bail!("socket closed during auth/join") };
         match decode(&text) {
             Some(ServerMessage::Authed { .. }) if !sent_join => {
-                ws.send(Message::text(encode(&ClientMessage::Join { id: Some("j".into()), name: None, resume: resume.clone() }))).await?;
+                ws.send(Message::text(encode(&ClientMessage::Join { id: Some("j".into()), call_id: None, name: None, resume: resume.clone() }))).await?;
                 sent_join = true;
             }
             Some(m @ ServerMessage::Joined { .. }) => joined = Some(m),

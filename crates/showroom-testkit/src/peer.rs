@@ -81,7 +81,8 @@ impl Peer {
         let mut me = MediaEngine::default();
         me.register_default_codecs()?;
         let registry = register_default_interceptors(showroom_sfu::feedback::with_feedback_delivery(Registry::new()), &mut me)?;
-        let settings = SettingEngineBuilder::new().build();
+        // A rebound socket leaves old candidates naming nothing: drop them on restart (webrtc#868).
+        let settings = SettingEngineBuilder::new().with_discard_local_candidates_during_ice_restart(true).build();
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_setting_engine(settings)
@@ -110,7 +111,7 @@ impl Peer {
         }
         let (cmds, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx }.run(rx));
+        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false }.run(rx));
         Ok(Peer { cmds, state })
     }
 
@@ -170,9 +171,18 @@ struct PeerTask {
     senders: Vec<(Kind, RTCRtpSenderId, u32, u8)>,
     events: mpsc::UnboundedSender<PeerEvent>,
     state: watch::Sender<RTCPeerConnectionState>,
+    /// The socket changed: once the restart is applied, announce the new host candidate.
+    rebound: bool,
 }
 
 impl PeerTask {
+    fn readd_host_after_restart(&mut self) -> anyhow::Result<()> {
+        if std::mem::take(&mut self.rebound) {
+            add_host(&mut self.pc, self.socket.local_addr()?)?;
+        }
+        Ok(())
+    }
+
     async fn run(mut self, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
         let mut buf = vec![0u8; 2048];
         loop {
@@ -211,6 +221,7 @@ impl PeerTask {
                 let r = (|| {
                     let offer = self.pc.create_offer(Some(RTCOfferOptions { ice_restart }))?;
                     self.pc.set_local_description(now, offer)?;
+                    self.readd_host_after_restart()?;
                     Ok(self.pc.local_description().ok_or_else(|| anyhow!("no local description"))?.sdp)
                 })();
                 let _ = reply.send(r);
@@ -219,6 +230,9 @@ impl PeerTask {
                 let r = (|| {
                     let desc = if offer { RTCSessionDescription::offer(sdp)? } else { RTCSessionDescription::answer(sdp)? };
                     self.pc.set_remote_description(now, desc)?;
+                    if offer {
+                        self.readd_host_after_restart()?;
+                    }
                     if !offer {
                         return Ok(None);
                     }
@@ -250,8 +264,7 @@ impl PeerTask {
             Cmd::Rebind { reply } => {
                 let r = async {
                     self.socket = UdpSocket::bind("127.0.0.1:0").await?;
-                    add_host(&mut self.pc, self.socket.local_addr()?)?;
-                    self.pc.restart_ice();
+                    self.rebound = true;
                     Ok(())
                 }
                 .await;
@@ -287,7 +300,6 @@ impl PeerTask {
                 }
                 RTCMessage::RtcpPacket(_, packets) => {
                     for p in packets {
-                        if std::env::var("TK_DEBUG").is_ok() { eprintln!("client rtcp {:?}", p.header()); }
                         if let Some(pli) = p.as_any().downcast_ref::<PictureLossIndication>() {
                             let kind = self.senders.iter().find(|(_, _, ssrc, _)| *ssrc == pli.media_ssrc).map(|s| s.0).unwrap_or(Kind::Video);
                             let _ = self.events.send(PeerEvent::KeyframeRequested(kind));

@@ -44,11 +44,25 @@ impl Received {
     }
 }
 
-/// Publishes audio (50 packets/s) and VP8 (~1 Mbit/s, 30 fps) if `send` and records what
-/// arrives, for `duration`. Keyframe requests are honoured at once.
-pub async fn pump(client: &mut CallClient, send: bool, duration: Duration) -> Received {
-    let mut audio = AudioSource::default();
-    let mut video = VideoSource::new(300);
+/// A publisher's media: sequence numbers and timestamps continue across pump phases.
+pub struct Sources {
+    pub audio: AudioSource,
+    pub video: VideoSource,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        // Keyframes only every 10 s: a subscriber that needs one sooner must ask (PLI).
+        Self { audio: AudioSource::default(), video: VideoSource::new(300) }
+    }
+}
+
+/// Publishes audio (50 packets/s) and VP8 (~1 Mbit/s, 30 fps) from `sources` if given, and
+/// records what arrives, for `duration`. Keyframe requests are honoured at once.
+pub async fn pump(client: &mut CallClient, sources: Option<&mut Sources>, duration: Duration) -> Received {
+    let send = sources.is_some();
+    let mut idle = Sources::default();
+    let Sources { audio, video } = sources.unwrap_or(&mut idle);
     let mut audio_tick = tokio::time::interval(Duration::from_millis(20));
     let mut video_tick = tokio::time::interval(Duration::from_millis(33));
     let end = tokio::time::Instant::now() + duration;

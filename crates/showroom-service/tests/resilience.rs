@@ -1,0 +1,142 @@
+//! Late joiners, lost signaling sockets, lost ICE paths and mute, over real WebRTC.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{pump, Sources, start_gateway, start_gateway_with};
+use showroom_signaling::{Claims, LeaveReason, Role, ServerMessage};
+use showroom_testkit::{CallClient, Kind};
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_supervisor_gets_a_keyframe_within_one_second() {
+    let (gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
+    let (mut cs, mut as_) = (Sources::default(), Sources::default());
+    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    let claims = Claims {
+        sub: "sup-1".into(),
+        role: Role::Supervisor,
+        call: Some(call_id),
+        name: None,
+        listen_only: true,
+        tenant: None,
+        iat: unix_now(),
+        exp: unix_now() + 60,
+    };
+    let sup_token = gw.state.keys.mint(&claims).unwrap();
+    let url = gateway.signal_url();
+    let late = async {
+        // Publishers have been sending for a while (keyframes only every 10 s, so only a PLI
+        // can produce one in time).
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let mut sup = CallClient::connect(&url, &sup_token).await.unwrap();
+        let joined_at = Instant::now();
+        let got = pump(&mut sup, None, Duration::from_secs(2)).await;
+        (joined_at, got)
+    };
+    let (_, _, (joined_at, got)) = tokio::join!(
+        pump(&mut customer, Some(&mut cs), Duration::from_secs(4)),
+        pump(&mut agent, Some(&mut as_), Duration::from_secs(4)),
+        late
+    );
+    let first = got.first_keyframe_at.expect("supervisor received a keyframe");
+    let delay = first.duration_since(joined_at);
+    eprintln!("late joiner keyframe after {delay:?}");
+    assert!(delay < Duration::from_secs(1), "keyframe took {delay:?}");
+    assert_eq!(got.corrupt, 0);
+    assert!(got.count(&customer.participant_id, Kind::Video) > 0 && got.count(&agent.participant_id, Kind::Video) > 0);
+    assert!(got.count(&customer.participant_id, Kind::Audio) > 0 && got.count(&agent.participant_id, Kind::Audio) > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_socket_and_ice_path_resume_without_the_other_party_noticing() {
+    let (_gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
+    let (mut cs, mut as_) = (Sources::default(), Sources::default());
+    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    let cid = customer.participant_id.clone();
+    let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, Some(&mut as_), Duration::from_secs(1)));
+
+    // The customer's signaling dies and both its ICE paths move to new sockets.
+    customer.drop_signaling();
+    let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(3)), pump(&mut agent, Some(&mut as_), Duration::from_secs(3)));
+    let started = Instant::now();
+    let joined = customer.resume().await.expect("resume accepted");
+    assert!(matches!(joined, ServerMessage::Joined { resumed: true, .. }), "{joined:?}");
+    // Its upstream path moves to a new socket: an ICE restart on the publisher connection.
+    customer.restart_publisher_ice().await.expect("publisher ICE restart");
+    let (got_by_customer, got_by_agent) =
+        tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(3)), pump(&mut agent, Some(&mut as_), Duration::from_secs(3)));
+    eprintln!("resumed in {:?}", started.elapsed());
+    assert!(got_by_agent.count(&cid, Kind::Audio) > 75, "agent got {} audio after resume", got_by_agent.count(&cid, Kind::Audio));
+    assert!(got_by_agent.count(&cid, Kind::Video) > 100);
+    assert!(got_by_customer.count(&agent.participant_id, Kind::Audio) > 75, "customer got {} audio after resume", got_by_customer.count(&agent.participant_id, Kind::Audio));
+    assert!(got_by_customer.count(&agent.participant_id, Kind::Video) > 100);
+    // The agent never saw the customer leave.
+    while let Ok(m) = agent.messages.try_recv() {
+        assert!(!matches!(m, ServerMessage::ParticipantLeft { .. }), "agent saw {m:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_not_resuming_in_time_is_reported_gone() {
+    let (_gw, gateway) = start_gateway_with(|c| c.calls.resume_window_s = 1).await;
+    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
+    let cid = customer.participant_id.clone();
+    customer.drop_signaling();
+    let left = agent
+        .expect(Duration::from_secs(5), |m| matches!(m, ServerMessage::ParticipantLeft { .. }))
+        .await
+        .expect("participant_left arrives");
+    assert_eq!(left, ServerMessage::ParticipantLeft { participant_id: cid, reason: LeaveReason::Timeout });
+    assert!(customer.resume().await.unwrap_err().to_string().contains("resume_failed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_pauses_forwarding_and_unmute_restarts_with_a_keyframe() {
+    let (_gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
+    let mut cs = Sources::default();
+    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    let cid = customer.participant_id.clone();
+    let (_, before) = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, None, Duration::from_secs(1)));
+    assert!(before.count(&cid, Kind::Video) > 40, "{before:?}");
+    // The video transceiver is the second m-section of our offer.
+    customer.send(&showroom_signaling::ClientMessage::Mute { id: None, mid: "1".into(), muted: true });
+    let muted = agent.expect(Duration::from_secs(3), |m| matches!(m, ServerMessage::TrackMuted { .. })).await.unwrap();
+    assert!(matches!(muted, ServerMessage::TrackMuted { muted: true, .. }));
+    let (_, during) = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, None, Duration::from_secs(1)));
+    assert_eq!(during.count(&cid, Kind::Video), 0, "video forwarded while muted");
+    assert!(during.count(&cid, Kind::Audio) > 30, "audio must keep flowing: {during:?}");
+    customer.send(&showroom_signaling::ClientMessage::Mute { id: None, mid: "1".into(), muted: false });
+    let (_, after) = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, None, Duration::from_secs(1)));
+    assert!(after.first_keyframe_at.is_some(), "unmuted video restarts on a keyframe");
+    assert!(after.count(&cid, Kind::Video) > 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaving_participant_is_announced_and_its_tracks_unpublished() {
+    let (_gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
+    customer.publish(&[Kind::Audio]).await.unwrap();
+    let cid = customer.participant_id.clone();
+    let mut cs = Sources::default();
+    let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_millis(500)), pump(&mut agent, None, Duration::from_millis(500)));
+    customer.leave();
+    let mut seen = Vec::new();
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(1500), agent.messages.recv()).await {
+        seen.push(m);
+    }
+    assert!(seen.iter().any(|m| matches!(m, ServerMessage::TrackUnpublished { participant_id, .. } if *participant_id == cid)), "{seen:?}");
+    assert!(seen.contains(&ServerMessage::ParticipantLeft { participant_id: cid, reason: LeaveReason::Left }), "{seen:?}");
+    // The agent's subscriber connection is renegotiated without the track.
+    assert!(seen.iter().any(|m| matches!(m, ServerMessage::Offer { tracks, .. } if tracks.is_empty())), "{seen:?}");
+}
+
