@@ -4,7 +4,7 @@ import { ApiError, answerCall, getDeskToken, listWaitingCalls, type WaitingCall 
 import { CallClient, CallError } from './call-client';
 import { describeMediaError, getLocalMedia } from './media';
 import { describeError, type ParticipantInfo } from './protocol';
-import { $, CallStage, escapeHtml, exposeForTests, formatDuration, getStatus, setStatus } from './ui';
+import { $, CallStage, escapeHtml, exposeForTests, formatDuration, getStatus, safeHttpUrl, setStatus } from './ui';
 
 const POLL_INTERVAL_MS = 1000;
 const params = new URLSearchParams(location.search);
@@ -67,7 +67,7 @@ function setIdleStatus(force = false): void {
 function cardHtml(c: WaitingCall): string {
   const name = c.customer_name?.trim() || 'Customer';
   const product = c.product
-    ? `<p class="card-product"><span>${escapeHtml(c.product.title)}</span>${c.product.price ? `<b>${escapeHtml(c.product.price)}</b>` : ''}</p>`
+    ? `<p class="card-product"><span>${escapeHtml(c.product.title ?? c.product.sku ?? 'Product')}</span>${c.product.price ? `<b>${escapeHtml(c.product.price)}</b>` : ''}</p>`
     : '<p class="card-product muted">No product context</p>';
   const lang = c.language ? ` · ${escapeHtml(c.language)}` : '';
   return `
@@ -168,8 +168,12 @@ function renderContext(): void {
   const info = current.info;
   const name = customer?.name ?? info?.customer_name ?? 'Customer';
   const p = info?.product;
+  const image = safeHttpUrl(p?.image);
+  const link = safeHttpUrl(p?.url);
   const product = p
-    ? `<div class="ctx-product">${p.image ? `<img src="${escapeHtml(p.image)}" alt="">` : ''}<div><b>${escapeHtml(p.title)}</b><span>${escapeHtml(p.price)}${p.sku ? ` · ${escapeHtml(p.sku)}` : ''}</span>${p.url ? `<a href="${escapeHtml(p.url)}" target="_blank" rel="noopener">Open product page</a>` : ''}</div></div>`
+    ? `<div class="ctx-product">${image ? `<img src="${escapeHtml(image)}" alt="">` : ''}<div><b>${escapeHtml(p.title ?? 'Product')}</b>` +
+      `<span>${[p.price, p.sku].filter(Boolean).map((x) => escapeHtml(x!)).join(' · ')}</span>` +
+      `${link ? `<a href="${escapeHtml(link)}" target="_blank" rel="noopener noreferrer">Open product page</a>` : ''}</div></div>`
     : '';
   const timer = current.startedAt ? `In call <b>${formatDuration(Date.now() - current.startedAt)}</b>` : 'Connecting…';
   contextEl.hidden = false;

@@ -14,12 +14,15 @@ export interface CreatedCall {
   participant_token_expires_at: number | string;
 }
 
+/** Product context as the server returns it: every field may be missing or null. */
+export type ProductContext = { [K in keyof ProductInfo]?: string | null };
+
 export interface WaitingCall {
   call_id: string;
   created_at_ms: number;
   customer_name: string | null;
   language: string | null;
-  product: ProductInfo | null;
+  product: ProductContext | null;
 }
 
 export class ApiError extends Error {

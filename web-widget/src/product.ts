@@ -170,4 +170,9 @@ async function startCall(): Promise<void> {
 }
 
 callButton.addEventListener('click', () => void startCall());
+$('close-panel').addEventListener('click', () => {
+  if (client) return;
+  panel.hidden = true;
+  showMessage(null);
+});
 window.addEventListener('pagehide', () => client?.leave());

@@ -49,10 +49,7 @@ try {
   await mock(product);
   await product.goto(`${ORIGIN}/`);
   await shot(product, 'product');
-  product.on("console", (m) => console.log("[console]", m.text()));
-  await product.click("#video-call");
-  await product.waitForTimeout(3000);
-  console.log(await product.evaluate(() => document.getElementById("call-status").outerHTML + document.getElementById("call-message").outerHTML));
+  await product.click('#video-call');
   await product.waitForSelector('#call-status[data-state="waiting"]');
   await product.waitForTimeout(2200);
   await shot(product, 'product-waiting');
@@ -66,6 +63,16 @@ try {
   await agent.click('.answer');
   await agent.waitForSelector('#call-status[data-state="error"]');
   await shot(agent, 'agent-error');
+
+  const denied = await ctx.newPage();
+  await denied.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+  });
+  await mock(denied);
+  await denied.goto(`${ORIGIN}/`);
+  await denied.click('#video-call');
+  await denied.waitForSelector('#call-status[data-state="error"]');
+  await shot(denied, 'product-denied');
 
   const mobile = await browser.newContext({ viewport: { width: 390, height: 780 }, isMobile: true });
   const phone = await mobile.newPage();

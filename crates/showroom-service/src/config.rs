@@ -183,7 +183,7 @@ mod tests {
     fn env_overrides_file_and_rejects_garbage() {
         let mut cfg = Config::from_toml("[http]\nbind = \"127.0.0.1:1\"\n").unwrap();
         cfg.apply_env(|k| (k == "SHOWROOM_HTTP_BIND").then(|| "127.0.0.1:2".to_owned())).unwrap();
-        assert_eq!(cfg.http.bind, "127.0.0.1:2".parse().unwrap());
+        assert_eq!(cfg.http.bind, "127.0.0.1:2".parse::<std::net::SocketAddr>().unwrap());
         let err = cfg.apply_env(|k| (k == "SHOWROOM_UDP_BIND").then(|| "nope".to_owned())).unwrap_err();
         assert!(err.to_string().contains("SHOWROOM_UDP_BIND"));
         assert!(Config::from_toml("[http]\nbogus = 1\n").is_err());

@@ -62,7 +62,7 @@ mod tests {
         let cfg = SfuConfig::default();
         assert_eq!(cfg.advertised_addr(bound), bound);
         let cfg = SfuConfig { public_ip: Some("203.0.113.7".parse().unwrap()), ..SfuConfig::default() };
-        assert_eq!(cfg.advertised_addr(bound), "203.0.113.7:5000".parse().unwrap());
+        assert_eq!(cfg.advertised_addr(bound), "203.0.113.7:5000".parse::<SocketAddr>().unwrap());
         let any: SocketAddr = "0.0.0.0:5000".parse().unwrap();
         assert!(!SfuConfig::default().advertised_addr(any).ip().is_unspecified());
     }

@@ -78,7 +78,6 @@ pub(crate) struct PublishedTrack {
     pub kind: MediaKind,
     pub codec: Codec,
     pub mid: String,
-    pub source: String,
     pub muted: bool,
     pub pc: PcId,
     pub receiver: RTCRtpReceiverId,
@@ -91,10 +90,6 @@ pub(crate) struct PublishedTrack {
 }
 
 impl PublishedTrack {
-    pub fn n_layers(&self) -> u8 {
-        self.ssrc_of_layer.iter().filter(|s| s.is_some()).count().max(1) as u8
-    }
-
     pub fn new_meters() -> [BitrateMeter; MAX_LAYERS] {
         std::array::from_fn(|_| BitrateMeter::new(Duration::from_millis(1000)))
     }

@@ -105,7 +105,6 @@ impl Engine {
                 kind,
                 codec,
                 mid,
-                source: source.clone(),
                 muted,
                 pc: pc_id,
                 receiver,
