@@ -148,7 +148,7 @@ impl CallClient {
         let (ws, joined) = open_session(url, token, None).await?;
         let ServerMessage::Joined { participant_id, resume_token, .. } = joined.clone() else { unreachable!() };
         let (media_tx, media) = mpsc::unbounded_channel();
-        let subscriber = Peer::start(&[], media_tx.clone()).await?;
+        let subscriber = Peer::start(&[], 1, media_tx.clone()).await?;
         let (messages_tx, messages) = mpsc::unbounded_channel();
         let (out, _) = mpsc::unbounded_channel();
         let mut client = CallClient {
@@ -237,14 +237,23 @@ impl CallClient {
 
     /// Starts publishing `kinds` and waits until the publisher connection is up.
     pub async fn publish(&mut self, kinds: &[Kind]) -> anyhow::Result<()> {
-        self.publisher = Some(Peer::start(kinds, self.media_tx.clone()).await?);
+        self.publish_simulcast(kinds, 1).await
+    }
+
+    /// As [`publish`](Self::publish), with video in `video_layers` simulcast encodings.
+    pub async fn publish_simulcast(&mut self, kinds: &[Kind], video_layers: usize) -> anyhow::Result<()> {
+        self.publisher = Some(Peer::start(kinds, video_layers, self.media_tx.clone()).await?);
         self.negotiate_publisher(false).await?;
         self.publisher.as_mut().expect("just set").wait_connected(REPLY_TIMEOUT).await
     }
 
     pub fn write(&self, kind: Kind, packet: rtc::rtp::Packet) {
+        self.write_layer(kind, 0, packet);
+    }
+
+    pub fn write_layer(&self, kind: Kind, layer: usize, packet: rtc::rtp::Packet) {
         if let Some(p) = &self.publisher {
-            p.write(kind, packet);
+            p.write(kind, layer, packet);
         }
     }
 

@@ -62,7 +62,12 @@ pub struct VideoSource {
 
 impl VideoSource {
     pub fn new(keyframe_interval: u64) -> Self {
-        Self { seq: rand::random(), ts: rand::random(), counter: 0, frame_idx: 0, keyframe_interval, force_keyframe: true }
+        Self::with_counter_base(keyframe_interval, 0)
+    }
+
+    /// Counters start at `base`, so a receiver can tell sources (e.g. simulcast layers) apart.
+    pub fn with_counter_base(keyframe_interval: u64, base: u64) -> Self {
+        Self { seq: rand::random(), ts: rand::random(), counter: base, frame_idx: 0, keyframe_interval, force_keyframe: true }
     }
 
     pub fn request_keyframe(&mut self) {

@@ -46,15 +46,15 @@ pub struct ReceivedRtp {
 
 pub enum PeerEvent {
     Rtp(ReceivedRtp),
-    /// The far end asked for a keyframe on one of our senders.
-    KeyframeRequested(Kind),
+    /// The far end asked for a keyframe on one of our senders (and simulcast layer).
+    KeyframeRequested(Kind, usize),
 }
 
 enum Cmd {
     CreateOffer { ice_restart: bool, reply: oneshot::Sender<anyhow::Result<String>> },
     SetRemote { sdp: String, offer: bool, reply: oneshot::Sender<anyhow::Result<Option<String>>> },
     Candidate(String),
-    Write { kind: Kind, packet: rtc::rtp::Packet },
+    Write { kind: Kind, layer: usize, packet: rtc::rtp::Packet },
     /// Move to a fresh UDP socket (a network change); the next offer should restart ICE.
     Rebind { reply: oneshot::Sender<anyhow::Result<()>> },
     Close,
@@ -75,8 +75,9 @@ fn codec(kind: Kind) -> RTCRtpCodec {
 }
 
 impl Peer {
-    /// Starts a peer. `send` lists the tracks it publishes (one sender per kind).
-    pub async fn start(send: &[Kind], events: mpsc::UnboundedSender<PeerEvent>) -> anyhow::Result<Peer> {
+    /// Starts a peer. `send` lists the tracks it publishes (one sender per kind); video is sent
+    /// as `video_layers` simulcast encodings (RIDs q, h, f) when that is more than one.
+    pub async fn start(send: &[Kind], video_layers: usize, events: mpsc::UnboundedSender<PeerEvent>) -> anyhow::Result<Peer> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
         let mut me = MediaEngine::default();
         me.register_default_codecs()?;
@@ -92,7 +93,21 @@ impl Peer {
         add_host(&mut pc, socket.local_addr()?)?;
         let mut senders = Vec::new();
         for &kind in send {
-            let ssrc: u32 = rand::random();
+            let n_layers = if kind == Kind::Video { video_layers.clamp(1, 3) } else { 1 };
+            let ssrcs: Vec<u32> = (0..n_layers).map(|_| rand::random()).collect();
+            let encodings = ssrcs
+                .iter()
+                .enumerate()
+                .map(|(i, &ssrc)| RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        rid: if n_layers > 1 { ["q", "h", "f"][i].to_owned() } else { String::new() },
+                        ssrc: Some(ssrc),
+                        ..Default::default()
+                    },
+                    codec: codec(kind),
+                    ..Default::default()
+                })
+                .collect();
             let track = MediaStreamTrack::new(
                 "testkit".into(),
                 format!("testkit-{kind:?}").to_lowercase(),
@@ -101,17 +116,13 @@ impl Peer {
                     Kind::Audio => RtpCodecKind::Audio,
                     Kind::Video => RtpCodecKind::Video,
                 },
-                vec![RTCRtpEncodingParameters {
-                    rtp_coding_parameters: RTCRtpCodingParameters { ssrc: Some(ssrc), ..Default::default() },
-                    codec: codec(kind),
-                    ..Default::default()
-                }],
+                encodings,
             );
-            senders.push((kind, pc.add_track(track)?, ssrc, 0u8));
+            senders.push((kind, pc.add_track(track)?, ssrcs, 0u8));
         }
         let (cmds, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false }.run(rx));
+        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default() }.run(rx));
         Ok(Peer { cmds, state })
     }
 
@@ -132,9 +143,10 @@ impl Peer {
         let _ = self.cmds.send(Cmd::Candidate(candidate));
     }
 
-    /// Sends one RTP packet on the sender of `kind`; ssrc and payload type are filled in.
-    pub fn write(&self, kind: Kind, packet: rtc::rtp::Packet) {
-        let _ = self.cmds.send(Cmd::Write { kind, packet });
+    /// Sends one RTP packet on the sender of `kind` (simulcast `layer` 0 unless given); ssrc
+    /// and payload type are filled in.
+    pub fn write(&self, kind: Kind, layer: usize, packet: rtc::rtp::Packet) {
+        let _ = self.cmds.send(Cmd::Write { kind, layer, packet });
     }
 
     pub async fn rebind(&self) -> anyhow::Result<()> {
@@ -168,14 +180,28 @@ fn add_host(pc: &mut RTCPeerConnection, addr: SocketAddr) -> anyhow::Result<()> 
 struct PeerTask {
     pc: RTCPeerConnection,
     socket: UdpSocket,
-    senders: Vec<(Kind, RTCRtpSenderId, u32, u8)>,
+    /// Per published kind: sender, SSRC per simulcast layer, negotiated payload type.
+    senders: Vec<(Kind, RTCRtpSenderId, Vec<u32>, u8)>,
     events: mpsc::UnboundedSender<PeerEvent>,
     state: watch::Sender<RTCPeerConnectionState>,
     /// The socket changed: once the restart is applied, announce the new host candidate.
     rebound: bool,
+    mids: std::collections::HashMap<RTCRtpSenderId, String>,
 }
 
 impl PeerTask {
+    /// Records each sender's negotiated mid (needed for the mid header extension).
+    fn learn_mids(&mut self) {
+        let transceivers: Vec<_> = self.pc.get_transceivers().collect();
+        for t in transceivers {
+            if let Some(t) = self.pc.rtp_transceiver(t) {
+                if let (Some(sender), Some(mid)) = (t.sender(), t.mid().clone()) {
+                    self.mids.insert(sender, mid);
+                }
+            }
+        }
+    }
+
     fn readd_host_after_restart(&mut self) -> anyhow::Result<()> {
         if std::mem::take(&mut self.rebound) {
             add_host(&mut self.pc, self.socket.local_addr()?)?;
@@ -222,6 +248,7 @@ impl PeerTask {
                     let offer = self.pc.create_offer(Some(RTCOfferOptions { ice_restart }))?;
                     self.pc.set_local_description(now, offer)?;
                     self.readd_host_after_restart()?;
+                    self.learn_mids();
                     Ok(self.pc.local_description().ok_or_else(|| anyhow!("no local description"))?.sdp)
                 })();
                 let _ = reply.send(r);
@@ -245,8 +272,9 @@ impl PeerTask {
             Cmd::Candidate(c) => {
                 let _ = self.pc.add_remote_candidate(RTCIceCandidateInit { candidate: c, ..Default::default() });
             }
-            Cmd::Write { kind, mut packet } => {
-                let Some(&mut (_, id, ssrc, ref mut pt)) = self.senders.iter_mut().find(|(k, ..)| *k == kind) else { return };
+            Cmd::Write { kind, layer, mut packet } => {
+                let Some((_, id, ssrcs, pt)) = self.senders.iter_mut().find(|(k, ..)| *k == kind) else { return };
+                let (id, Some(&ssrc)) = (*id, ssrcs.get(layer)) else { return };
                 let Some(mut sender) = self.pc.rtp_sender(id) else { return };
                 if *pt == 0 {
                     let mime = codec(kind).mime_type;
@@ -257,6 +285,19 @@ impl PeerTask {
                 }
                 packet.header.ssrc = ssrc;
                 packet.header.payload_type = *pt;
+                if ssrcs.len() > 1 {
+                    // Simulcast without SSRCs in the SDP: the receiver maps each stream by its
+                    // mid and RID header extensions (RFC 8852), as browsers send them.
+                    let exts = sender.get_parameters().rtp_parameters.header_extensions.clone();
+                    let id_of = |uri: &str| exts.iter().find(|e| e.uri == uri).map(|e| e.id as u8);
+                    let mid = self.mids.get(&id).cloned().unwrap_or_default();
+                    if let Some(rid_id) = id_of("urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id") {
+                        let _ = packet.header.set_extension(rid_id, bytes::Bytes::from_static(["q", "h", "f"][layer].as_bytes()));
+                    }
+                    if let Some(mid_id) = id_of("urn:ietf:params:rtp-hdrext:sdes:mid") {
+                        let _ = packet.header.set_extension(mid_id, bytes::Bytes::from(mid.into_bytes()));
+                    }
+                }
                 if let Err(e) = sender.write_rtp(now, packet) {
                     tracing::trace!(error = %e, "client write_rtp failed");
                 }
@@ -301,8 +342,9 @@ impl PeerTask {
                 RTCMessage::RtcpPacket(_, packets) => {
                     for p in packets {
                         if let Some(pli) = p.as_any().downcast_ref::<PictureLossIndication>() {
-                            let kind = self.senders.iter().find(|(_, _, ssrc, _)| *ssrc == pli.media_ssrc).map(|s| s.0).unwrap_or(Kind::Video);
-                            let _ = self.events.send(PeerEvent::KeyframeRequested(kind));
+                                        let hit = self.senders.iter().find_map(|(k, _, ssrcs, _)| ssrcs.iter().position(|s| *s == pli.media_ssrc).map(|l| (*k, l)));
+                            let (kind, layer) = hit.unwrap_or((Kind::Video, 0));
+                            let _ = self.events.send(PeerEvent::KeyframeRequested(kind, layer));
                         }
                     }
                 }

@@ -77,7 +77,7 @@ pub async fn pump(client: &mut CallClient, sources: Option<&mut Sources>, durati
                 }
             }
             ev = client.media.recv() => match ev {
-                Some(PeerEvent::KeyframeRequested(_)) => video.request_keyframe(),
+                Some(PeerEvent::KeyframeRequested(..)) => video.request_keyframe(),
                 Some(PeerEvent::Rtp(r)) => {
                     let header_len = if r.kind == Kind::Video { vp8_header_len(&r.packet.payload) } else { 0 };
                     if r.kind == Kind::Video && vp8_is_keyframe(&r.packet.payload) && got.first_keyframe_at.is_none() {
