@@ -263,7 +263,8 @@ pub enum ServerMessage {
         r#ref: Option<String>,
         code: ErrorCode,
         message: String,
-        /// Whether the connection stays usable after this error.
+        /// Whether the server closes the connection right after this error (`true`) or the
+        /// connection stays usable (`false`). See [`ErrorCode::is_fatal`].
         fatal: bool,
     },
 }

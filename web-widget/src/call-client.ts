@@ -7,6 +7,7 @@
 
 import { type CallClientOptions, type CallEvents, type CallState, CallError, TERMINAL_CODES } from './call-types';
 import { Emitter } from './emitter';
+import { IceWatch, iceBroken } from './ice-watch';
 import { nextCameraConstraints } from './media';
 import type { ClientMessage, IceCandidate, LeaveReason, ParticipantInfo, PeerRole, Role } from './protocol';
 import type { ServerMessage, SubscribedTrack, TrackAnnouncement, TrackInfo, TrackKind, TrackSource } from './protocol';
@@ -20,7 +21,6 @@ const RECONNECT_WINDOW_MS = 15_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const PING_INTERVAL_MS = 10_000;
 const PONG_TIMEOUT_MS = 30_000;
-const ICE_DISCONNECTED_GRACE_MS = 1_500;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -50,7 +50,7 @@ export class CallClient extends Emitter<CallEvents> {
   private offerInFlight = false;
   private offerAgain = false;
   private offerAgainRestart = false;
-  private readonly iceTimers: Partial<Record<PeerRole, ReturnType<typeof setTimeout>>> = {};
+  private readonly iceWatch = new IceWatch((role) => this.peer(role), (role) => this.restartIce(role));
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastPongAt = 0;
 
@@ -153,11 +153,7 @@ export class CallClient extends Emitter<CallEvents> {
           this.callId = msg.call_id;
           this.identity = msg.identity;
           this.role = msg.role;
-          if (resuming) {
-            this.sendNow(ws, { type: 'join', resume: { participant_id: this.participantId!, resume_token: this.resumeToken! } });
-          } else {
-            this.sendNow(ws, this.opts.name ? { type: 'join', name: this.opts.name } : { type: 'join' });
-          }
+          this.sendNow(ws, this.joinMessage(resuming));
         } else if (msg.type === 'joined') {
           this.onJoined(msg);
           settle();
@@ -165,7 +161,7 @@ export class CallClient extends Emitter<CallEvents> {
           this.resumeToken = null; // Our old session is gone: join afresh (on this socket if it lives).
           resuming = false;
           if (msg.fatal) settle(new CallError(msg.code, msg.message));
-          else this.sendNow(ws, this.opts.name ? { type: 'join', name: this.opts.name } : { type: 'join' });
+          else this.sendNow(ws, this.joinMessage(false));
         } else if (msg.type === 'error') {
           this.emit('error', { code: msg.code, message: msg.message, fatal: true });
           settle(new CallError(msg.code, msg.message));
@@ -184,6 +180,14 @@ export class CallClient extends Emitter<CallEvents> {
         }
       };
     });
+  }
+
+  private joinMessage(resume: boolean): ClientMessage {
+    // `call_id` is optional (the token names the call) and builds before it reject it: omit it.
+    const join: Extract<ClientMessage, { type: 'join' }> = { type: 'join' };
+    if (resume) join.resume = { participant_id: this.participantId!, resume_token: this.resumeToken! };
+    else if (this.opts.name) join.name = this.opts.name;
+    return join;
   }
 
   private async reconnect(): Promise<void> {
@@ -308,7 +312,9 @@ export class CallClient extends Emitter<CallEvents> {
         if (pc === this.peer(role) && candidate) this.send({ type: 'candidate', pc: role, candidate });
       };
       pc.oniceconnectionstatechange = () => {
-        if (pc === this.peer(role)) this.onIceState(role);
+        if (pc !== this.peer(role)) return;
+        this.iceWatch.onStateChange(role);
+        this.updateState();
       };
     }
     this.sub.ontrack = () => this.reconcileRemote();
@@ -419,26 +425,14 @@ export class CallClient extends Emitter<CallEvents> {
     for (const c of this.pendingCandidates[role].splice(0)) this.addRemoteCandidate(role, c);
   }
 
-  private onIceState(role: PeerRole): void {
-    const pc = this.peer(role);
-    const s = pc.iceConnectionState;
-    clearTimeout(this.iceTimers[role]);
-    if (s === 'failed') this.restartIce(role);
-    else if (s === 'disconnected') this.iceTimers[role] = setTimeout(() => this.restartIce(role), ICE_DISCONNECTED_GRACE_MS);
-    this.updateState();
-  }
-
   private restartIce(role: PeerRole): void {
-    const pc = this.peer(role);
-    if (this.closed || !['disconnected', 'failed'].includes(pc.iceConnectionState)) return;
+    if (this.closed) return;
     if (role === 'publisher') {
-      pc.restartIce();
+      this.pub.restartIce();
       void this.negotiatePublisher(true);
     } else {
       this.send({ type: 'restart_ice', pc: 'subscriber' });
     }
-    // Still broken after a while: try again.
-    this.iceTimers[role] = setTimeout(() => this.restartIce(role), 5_000);
   }
 
   private reconcileRemote(): void {
@@ -466,7 +460,7 @@ export class CallClient extends Emitter<CallEvents> {
 
   private updateState(): void {
     if (this.closed || !this.everJoined) return;
-    const iceTrouble = [this.pub, this.sub].some((pc) => ['disconnected', 'failed'].includes(pc.iceConnectionState));
+    const iceTrouble = iceBroken(this.pub) || iceBroken(this.sub);
     this.setState(this.socketJoined && !iceTrouble ? 'connected' : 'reconnecting');
   }
 
@@ -480,8 +474,7 @@ export class CallClient extends Emitter<CallEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
-    clearTimeout(this.iceTimers.publisher);
-    clearTimeout(this.iceTimers.subscriber);
+    this.iceWatch.stop();
     const ws = this.ws;
     this.ws = null;
     ws?.close(1000, 'bye');

@@ -29,7 +29,10 @@ function productInfo(): ProductInfo {
   };
 }
 
+let messageSeq = 0;
+
 function showMessage(html: string | null, action?: { label: string; run: () => void }): void {
+  messageSeq += 1;
   message.hidden = html === null;
   message.innerHTML = html ?? '';
   if (html !== null && action) {
@@ -132,7 +135,7 @@ async function startCall(): Promise<void> {
   let joined = false; // Until connect() resolves, failures are reported by its rejection.
   c.on('participant', ({ participant, present, reason }) => {
     if (c !== client) return;
-    if (present && participant.role !== 'customer') {
+    if (present && participant.role === 'agent') {
       expert = participant;
       showConnected();
     } else if (!present && participant.participant_id === expert?.participant_id) {
@@ -151,7 +154,11 @@ async function startCall(): Promise<void> {
   c.on('error', ({ code, message: text, fatal }) => {
     if (c !== client) return;
     console.warn(`showroom: server error ${code}: ${text}`);
-    if (!fatal) showMessage(`<p class="error"><code>${escapeHtml(code)}</code> ${escapeHtml(describeError(code, text))}</p>`);
+    if (fatal) return;
+    const html = `<p class="error"><code>${escapeHtml(code)}</code> ${escapeHtml(describeError(code, text))}</p>`;
+    showMessage(html);
+    const shown = messageSeq;
+    setTimeout(() => c === client && messageSeq === shown && showMessage(null), 6000);
   });
 
   try {

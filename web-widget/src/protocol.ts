@@ -75,7 +75,7 @@ export interface ResumeRequest {
 
 export type ClientMessage =
   | { type: 'auth'; id?: string; token: string }
-  | { type: 'join'; id?: string; name?: string; resume?: ResumeRequest }
+  | { type: 'join'; id?: string; call_id?: string; name?: string; resume?: ResumeRequest }
   | { type: 'offer'; id?: string; pc: PeerRole; sdp: string; tracks: TrackAnnouncement[] }
   | { type: 'answer'; id?: string; pc: PeerRole; sdp: string }
   | { type: 'candidate'; pc: PeerRole; candidate: IceCandidate }

@@ -1,5 +1,6 @@
 // Test harness: start the real showroom server, a fake-media headless Chromium, and read WebRTC stats.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -151,12 +152,18 @@ function writeWav48kMono(path, { rate, channels, samples }) {
   writeFileSync(path, out);
 }
 
-/** The fake microphone's wav: $SHOWROOM_TEST_WAV, else a 48 kHz espeak-ng sentence. */
+/** The fake microphone's wav (48 kHz mono): $SHOWROOM_TEST_WAV, else an espeak-ng sentence. */
 export function testWav() {
   const given = process.env.SHOWROOM_TEST_WAV;
   if (given) {
     if (!existsSync(given)) throw new Error(`SHOWROOM_TEST_WAV=${given} does not exist`);
-    return resolve(given);
+    const wav = readWav(readFileSync(given));
+    if (wav.rate === 48000 && wav.channels === 1) return resolve(given);
+    // Chromium's fake capture is known to work with 48 kHz; convert anything else (jfk.wav is 16 kHz).
+    const tag = createHash('sha256').update(resolve(given)).digest('hex').slice(0, 12);
+    const converted = join(tmpdir(), `showroom-test-${tag}-48k.wav`);
+    writeWav48kMono(converted, wav);
+    return converted;
   }
   const raw = join(tmpdir(), 'showroom-test-espeak.wav');
   const path = join(tmpdir(), 'showroom-test-espeak-48k.wav');

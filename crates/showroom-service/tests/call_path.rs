@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{pump, Sources, start_gateway};
+use common::{pump, start_gateway, Sources};
 use showroom_testkit::Kind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,3 +31,30 @@ async fn customer_and_agent_receive_each_others_media_intact_and_in_order() {
     }
 }
 
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_video_packets_are_retransmitted_on_nack() {
+    let (gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, _call) = gateway.call_pair().await.unwrap();
+    customer.publish(&[Kind::Video]).await.unwrap();
+    // The agent's downlink loses one RTP packet in 25.
+    agent.subscriber.set_inbound_loss(25);
+    let mut cs = Sources::default();
+    let cid = customer.participant_id.clone();
+    let (_, got) = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(4)), pump(&mut agent, None, Duration::from_secs(4)));
+    let counters = got.counters.get(&(cid, Kind::Video)).expect("video arrived");
+    let mut sorted = counters.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    // Everything between the first and last counter arrived, though 4 % of datagrams were dropped:
+    // the holes were filled by retransmissions.
+    let span = (sorted.last().unwrap() - sorted.first().unwrap() + 1) as usize;
+    let missing = span - sorted.len();
+    eprintln!("video packets: {} distinct of {span}, {missing} missing", sorted.len());
+    assert!(span > 300);
+    assert!(missing * 200 < span, "{missing} of {span} never recovered");
+    assert_eq!(got.corrupt, 0);
+    let body = prometheus::TextEncoder::new().encode_to_string(&gw.state.registry.gather()).unwrap();
+    let nacks: f64 = body.lines().find(|l| l.starts_with("showroom_sfu_nacks_total")).and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap();
+    assert!(nacks > 0.0, "the subscriber's NACKs reached the gateway");
+}

@@ -25,7 +25,17 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(http_addr: std::net::SocketAddr) -> Self {
-        Self { base: format!("http://{http_addr}"), http: reqwest::Client::new() }
+        Self::from_base(format!("http://{http_addr}"))
+    }
+
+    /// A gateway at a base URL such as `http://127.0.0.1:8080`.
+    pub fn from_base(base: impl Into<String>) -> Self {
+        Self { base: base.into().trim_end_matches('/').to_owned(), http: reqwest::Client::new() }
+    }
+
+    /// `GET` a path and return the body text (e.g. `/metrics`).
+    pub async fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        Ok(self.http.get(format!("{}{path}", self.base)).send().await?.error_for_status()?.text().await?)
     }
 
     pub fn signal_url(&self) -> String {

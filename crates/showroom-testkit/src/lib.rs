@@ -11,3 +11,4 @@ pub mod peer;
 
 pub use client::{CallClient, Gateway};
 pub use peer::{Kind, Peer, PeerEvent, ReceivedRtp};
+pub use rtc::rtp::packet::Packet as RtpPacket;

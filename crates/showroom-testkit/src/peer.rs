@@ -57,6 +57,8 @@ enum Cmd {
     Write { kind: Kind, layer: usize, packet: rtc::rtp::Packet },
     /// Move to a fresh UDP socket (a network change); the next offer should restart ICE.
     Rebind { reply: oneshot::Sender<anyhow::Result<()>> },
+    /// Drop every n-th inbound RTP datagram before decryption (0 = none): a lossy network.
+    InboundLoss(u64),
     Close,
 }
 
@@ -122,7 +124,7 @@ impl Peer {
         }
         let (cmds, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default() }.run(rx));
+        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default(), loss_every: 0, rtp_seen: 0 }.run(rx));
         Ok(Peer { cmds, state })
     }
 
@@ -165,6 +167,16 @@ impl Peer {
     pub fn close(&self) {
         let _ = self.cmds.send(Cmd::Close);
     }
+
+    /// Simulates loss on the way in: every `every`-th RTP datagram is dropped (0 = none).
+    pub fn set_inbound_loss(&self, every: u64) {
+        let _ = self.cmds.send(Cmd::InboundLoss(every));
+    }
+}
+
+/// RTP, not RTCP (RFC 5761: RTCP packet types 192..=223 sit where RTP has M bit + PT).
+fn is_rtp(datagram: &[u8]) -> bool {
+    datagram.len() > 1 && (128..=191).contains(&datagram[0]) && !(192..=223).contains(&datagram[1])
 }
 
 fn add_host(pc: &mut RTCPeerConnection, addr: SocketAddr) -> anyhow::Result<()> {
@@ -187,6 +199,8 @@ struct PeerTask {
     /// The socket changed: once the restart is applied, announce the new host candidate.
     rebound: bool,
     mids: std::collections::HashMap<RTCRtpSenderId, String>,
+    loss_every: u64,
+    rtp_seen: u64,
 }
 
 impl PeerTask {
@@ -221,6 +235,12 @@ impl PeerTask {
                     Some(cmd) => self.on_cmd(cmd).await,
                 },
                 r = self.socket.recv_from(&mut buf) => if let Ok((n, from)) = r {
+                    if self.loss_every > 0 && is_rtp(&buf[..n]) {
+                        self.rtp_seen += 1;
+                        if self.rtp_seen % self.loss_every == 0 {
+                            continue;
+                        }
+                    }
                     let local = self.socket.local_addr().expect("bound socket");
                     let msg = TaggedBytesMut {
                         now: Instant::now(),
@@ -311,6 +331,7 @@ impl PeerTask {
                 .await;
                 let _ = reply.send(r);
             }
+            Cmd::InboundLoss(every) => self.loss_every = every,
             Cmd::Close => {}
         }
     }

@@ -1,0 +1,110 @@
+//! What the load generator drives. Showroom today; another SFU (Janus VideoRoom) is a new
+//! variant with its own `call_pair` and `snapshot`, the rest of the generator unchanged.
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use showroom_testkit::{CallClient, Gateway, Kind};
+
+use crate::proc_stats;
+
+/// A participant the generator drives: it publishes through `write` and receives on `media`.
+pub type Participant = CallClient;
+
+pub enum Target {
+    Showroom { gateway: Gateway, pid: Option<u32>, child: Option<Child> },
+}
+
+/// Gateway counters at one instant.
+pub struct Snapshot {
+    pub at: Instant,
+    pub forwarded_packets: u64,
+    pub cpu_seconds: Option<f64>,
+    pub rss_bytes: Option<u64>,
+}
+
+fn free_port() -> anyhow::Result<(u16, u16)> {
+    let tcp = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let udp = UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
+    Ok((tcp, udp))
+}
+
+impl Target {
+    pub fn showroom(url: &str, pid: Option<u32>) -> Target {
+        Target::Showroom { gateway: Gateway::from_base(url), pid, child: None }
+    }
+
+    /// Starts `bin serve` on free loopback ports and waits for `/healthz`.
+    pub async fn spawn_showroom(bin: &Path) -> anyhow::Result<Target> {
+        let (http, udp) = free_port()?;
+        let http_addr: SocketAddr = ([127, 0, 0, 1], http).into();
+        let child = Command::new(bin)
+            .args(["serve", "--http", &http_addr.to_string(), "--udp", &format!("127.0.0.1:{udp}")])
+            .env("SHOWROOM_TOKEN_SECRET", "sfu-load-secret")
+            .env("SHOWROOM_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let pid = child.id();
+        let gateway = Gateway::new(http_addr);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while gateway.get_text("/healthz").await.is_err() {
+            if Instant::now() > deadline {
+                bail!("gateway did not become healthy");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(Target::Showroom { gateway, pid: Some(pid), child: Some(child) })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        match self {
+            Target::Showroom { pid, .. } => *pid,
+        }
+    }
+
+    /// One call: both parties connected and publishing audio and video.
+    pub async fn call_pair(&self) -> anyhow::Result<(Participant, Participant)> {
+        match self {
+            Target::Showroom { gateway, .. } => {
+                let (mut a, mut b, _) = gateway.call_pair().await?;
+                let (ra, rb) = tokio::join!(a.publish(&[Kind::Audio, Kind::Video]), b.publish(&[Kind::Audio, Kind::Video]));
+                ra?;
+                rb?;
+                Ok((a, b))
+            }
+        }
+    }
+
+    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+        match self {
+            Target::Showroom { gateway, pid, .. } => {
+                let metrics = gateway.get_text("/metrics").await?;
+                let forwarded_packets = metrics
+                    .lines()
+                    .filter(|l| l.starts_with("showroom_sfu_forwarded_packets_total"))
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .sum::<f64>() as u64;
+                Ok(Snapshot {
+                    at: Instant::now(),
+                    forwarded_packets,
+                    cpu_seconds: pid.and_then(proc_stats::cpu_seconds),
+                    rss_bytes: pid.and_then(proc_stats::rss_bytes),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let Target::Showroom { child, .. } = self;
+        if let Some(c) = child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

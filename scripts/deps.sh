@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing Showroom needs on a fresh Debian machine, skipping what is
+# already there. Sourced by run.sh and test.sh; safe to run again.
+set -euo pipefail
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "==> apt-get install ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is required (rustup); this machine image ships it" >&2
+    exit 1
+fi
+
+# One build directory outside the clone, reused between runs.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/showroom/target}"
+export SHOWROOM_CACHE="${SHOWROOM_CACHE:-$HOME/.cache/showroom}"
+mkdir -p "$CARGO_TARGET_DIR" "$SHOWROOM_CACHE"
