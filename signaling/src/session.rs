@@ -65,7 +65,13 @@ pub fn decode_frame(text: &str) -> Result<ClientMessage, SignalError> {
                 format!("protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}"),
             ));
         }
-        None => return Err(SignalError::new(ErrorCode::UnsupportedVersion, "missing numeric field `v`")),
+        None if obj.contains_key("v") => {
+            return Err(SignalError::new(
+                ErrorCode::UnsupportedVersion,
+                format!("field `v` must be the integer {PROTOCOL_VERSION}"),
+            ));
+        }
+        None => return Err(SignalError::new(ErrorCode::UnsupportedVersion, "missing field `v`")),
     }
     let mut obj = obj.clone();
     obj.remove("v");

@@ -94,6 +94,13 @@ fn size_is_checked_first_and_in_bytes() {
 }
 
 #[test]
+fn version_errors_say_what_is_wrong() {
+    assert_eq!(decode_frame(r#"{"type":"ping"}"#).unwrap_err().message, "missing field `v`");
+    assert_eq!(decode_frame(r#"{"v":"1","type":"ping"}"#).unwrap_err().message, "field `v` must be the integer 1");
+    assert!(decode_frame(r#"{"v":2,"type":"ping"}"#).unwrap_err().message.contains("version 2"));
+}
+
+#[test]
 fn deeply_nested_json_is_rejected_not_overflowed() {
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(code(&deep), Err(ErrorCode::BadMessage));
@@ -146,6 +153,8 @@ fn every_client_message_round_trips_through_the_envelope() {
     for msg in all_client_messages() {
         let text = serde_json::to_string(&Envelope { v: 1, msg: msg.clone() }).unwrap();
         assert_eq!(decode_frame(&text).as_ref(), Ok(&msg), "{text}");
+        let env: Envelope<ClientMessage> = serde_json::from_str(&text).unwrap();
+        assert_eq!((env.v, env.msg), (1, msg));
     }
 }
 

@@ -155,11 +155,20 @@ impl Connection {
                 let claims = self.session.claims().cloned().expect("authed before join");
                 let call_id = claims.call.clone().unwrap_or_default();
                 let (attached, resumed) = match resume {
-                    Some(r) => (self.state.calls.resume(&claims, &r.participant_id, &r.resume_token)?, true),
+                    Some(r) => {
+                        let attached = self.state.calls.resume(&claims, &r.participant_id, &r.resume_token)?;
+                        // An offer written to the dying socket may be lost: send it again.
+                        let _ = sfu.resend_subscriber_offer(ParticipantId(attached.participant_id.clone())).await;
+                        (attached, true)
+                    }
                     None => {
                         let (attached, replaced) = self.state.calls.join(&claims, name)?;
                         if let Some(old) = replaced {
-                            let _ = sfu.remove_participant(ParticipantId(old)).await;
+                            // The same person joined afresh instead of resuming: their old,
+                            // disconnected presence leaves.
+                            let _ = sfu.remove_participant(ParticipantId(old.clone())).await;
+                            let left = ServerMessage::ParticipantLeft { participant_id: old, reason: LeaveReason::Timeout };
+                            self.state.calls.broadcast(&call_id, Some(&attached.participant_id), &left);
                         }
                         let may_publish = !(claims.role == Role::Supervisor && claims.listen_only);
                         let added = sfu

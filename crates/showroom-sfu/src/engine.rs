@@ -290,14 +290,18 @@ impl Engine {
             }
             RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => {
                 tracing::debug!(participant = %participant_id, ?pc, %state, "connection state");
-                let connected = state == RTCPeerConnectionState::Connected;
-                if connected && !entry.connected && pc == PcKind::Subscriber {
-                    // Forwarders held back until now wait for a keyframe: ask at once.
-                    entry.connected = true;
-                    self.request_keyframes_for_subscriber(&participant_id, now);
-                }
-                if let Some(entry) = self.pcs.get_mut(&id) {
-                    entry.connected = connected;
+                // `connected` means DTLS is up. A Disconnected ICE state is often a pause in
+                // the browser's consent checks, not a dead path: keep sending until Failed.
+                match state {
+                    RTCPeerConnectionState::Connected => {
+                        let was = std::mem::replace(&mut entry.connected, true);
+                        if !was && pc == PcKind::Subscriber {
+                            // Forwarders held back until now wait for a keyframe: ask at once.
+                            self.request_keyframes_for_subscriber(&participant_id, now);
+                        }
+                    }
+                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => entry.connected = false,
+                    _ => {}
                 }
             }
             RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnClose(track_id)) => {
@@ -386,6 +390,9 @@ impl Engine {
             }
             Command::RestartSubscriberIce { participant_id, reply } => {
                 let _ = reply.send(self.restart_subscriber_ice(&participant_id, now));
+            }
+            Command::ResendSubscriberOffer { participant_id, reply } => {
+                let _ = reply.send(self.resend_subscriber_offer(&participant_id));
             }
             Command::TapAudio { tap } => self.audio_taps.push(tap),
             Command::Stats { reply } => {

@@ -148,6 +148,7 @@ pub(crate) enum Command {
     SetMuted { participant_id: ParticipantId, mid: String, muted: bool, reply: Reply<()> },
     SetMaxLayer { participant_id: ParticipantId, track_id: TrackId, max_layer: Option<u8>, reply: Reply<()> },
     RestartSubscriberIce { participant_id: ParticipantId, reply: Reply<()> },
+    ResendSubscriberOffer { participant_id: ParticipantId, reply: Reply<()> },
     TapAudio { tap: mpsc::Sender<AudioPacket> },
     Stats { reply: oneshot::Sender<SfuStats> },
 }
@@ -238,6 +239,12 @@ impl Sfu {
 
     pub async fn restart_subscriber_ice(&self, participant_id: ParticipantId) -> Result<(), SfuError> {
         self.call(|reply| Command::RestartSubscriberIce { participant_id, reply }).await
+    }
+
+    /// Sends the outstanding subscriber offer again (a resumed client may have lost it with its
+    /// old socket). Nothing happens when no offer is outstanding.
+    pub async fn resend_subscriber_offer(&self, participant_id: ParticipantId) -> Result<(), SfuError> {
+        self.call(|reply| Command::ResendSubscriberOffer { participant_id, reply }).await
     }
 
     /// Registers a consumer of every published audio packet (speech recognition, analytics).

@@ -16,6 +16,10 @@ pub struct SfuMetrics {
     pub plis_received: IntCounter,
     pub ice_failures: IntCounter,
     pub dropped_datagrams: IntCounterVec,
+    /// Per-kind children resolved once (audio, video): label lookups cost a hash and a lock.
+    pub forwarded_packets_by_kind: [IntCounter; 2],
+    pub forwarded_bytes_by_kind: [IntCounter; 2],
+    pub received_packets_by_kind: [IntCounter; 2],
 }
 
 impl SfuMetrics {
@@ -35,13 +39,20 @@ impl SfuMetrics {
             registry.register(Box::new(c.clone()))?;
             Ok(c)
         };
+        let forwarded_packets = counter_vec("showroom_sfu_forwarded_packets_total", "RTP packets forwarded to subscribers", "kind")?;
+        let forwarded_bytes = counter_vec("showroom_sfu_forwarded_bytes_total", "RTP payload bytes forwarded to subscribers", "kind")?;
+        let received_packets = counter_vec("showroom_sfu_received_packets_total", "RTP packets received from publishers", "kind")?;
+        let by_kind = |v: &IntCounterVec| [v.with_label_values(&["audio"]), v.with_label_values(&["video"])];
         Ok(Self {
+            forwarded_packets_by_kind: by_kind(&forwarded_packets),
+            forwarded_bytes_by_kind: by_kind(&forwarded_bytes),
+            received_packets_by_kind: by_kind(&received_packets),
+            forwarded_packets,
+            forwarded_bytes,
+            received_packets,
             calls: gauge("showroom_sfu_calls", "Calls with at least one participant in the SFU")?,
             participants: gauge("showroom_sfu_participants", "Participants held by the SFU")?,
             tracks: gauge("showroom_sfu_tracks", "Published tracks")?,
-            forwarded_packets: counter_vec("showroom_sfu_forwarded_packets_total", "RTP packets forwarded to subscribers", "kind")?,
-            forwarded_bytes: counter_vec("showroom_sfu_forwarded_bytes_total", "RTP payload bytes forwarded to subscribers", "kind")?,
-            received_packets: counter_vec("showroom_sfu_received_packets_total", "RTP packets received from publishers", "kind")?,
             nacks: counter("showroom_sfu_nacks_total", "NACK feedback packets received from subscribers")?,
             plis_sent: counter("showroom_sfu_plis_sent_total", "Keyframe requests (PLI) sent to publishers")?,
             plis_received: counter("showroom_sfu_plis_received_total", "Keyframe requests (PLI/FIR) received from subscribers")?,

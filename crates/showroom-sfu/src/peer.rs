@@ -19,6 +19,10 @@ use rtc::rtp_transceiver::rtp_sender::{
 
 use crate::SfuError;
 
+const ICE_DISCONNECTED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
+const ICE_FAILED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
+const ICE_KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn video_feedback() -> Vec<RTCPFeedback> {
     [("ccm", "fir"), ("nack", ""), ("nack", "pli"), ("goog-remb", "")]
         .into_iter()
@@ -87,6 +91,9 @@ pub(crate) fn build_peer_connection(
     let settings = SettingEngineBuilder::new()
         // The server never initiates checks: it answers the browser's (RFC 8445 lite).
         .with_lite(true)
+        // Browsers send consent checks every ~5 s (RFC 7675) and give up after 30 s; declaring
+        // the path disconnected after the library's 5 s default would race the first of them.
+        .with_ice_timeouts(Some(ICE_DISCONNECTED_AFTER), Some(ICE_FAILED_AFTER), Some(ICE_KEEPALIVE))
         .with_ice_credentials(ufrag.to_owned(), pwd.to_owned())
         .build();
     let mut pc = RTCPeerConnectionBuilder::new()

@@ -151,13 +151,13 @@ impl Engine {
     fn forward(&mut self, track_id: &TrackId, layer: u8, packet: rtc::rtp::Packet, now: Instant) {
         let Engine { tracks, pcs, participants, metrics, audio_taps, .. } = self;
         let Some(track) = tracks.get_mut(track_id) else { return };
-        let kind_label = match track.kind {
-            MediaKind::Audio => "audio",
-            MediaKind::Video => "video",
+        let kind_idx = match track.kind {
+            MediaKind::Audio => 0,
+            MediaKind::Video => 1,
         };
         let payload_len = packet.payload.len();
         track.meters[usize::from(layer)].record(payload_len + 12, now);
-        metrics.received_packets.with_label_values(&[kind_label]).inc();
+        metrics.received_packets_by_kind[kind_idx].inc();
         let keyframe = showroom_media::is_keyframe(track.codec, &packet.payload);
         if keyframe && track.codec.is_video() {
             track.throttle.keyframe_received(layer);
@@ -214,8 +214,8 @@ impl Engine {
                 out.header.extensions_padding = 0;
                 match sender.write_rtp(now, out) {
                     Ok(()) => {
-                        metrics.forwarded_packets.with_label_values(&[kind_label]).inc();
-                        metrics.forwarded_bytes.with_label_values(&[kind_label]).inc_by(payload_len as u64);
+                        metrics.forwarded_packets_by_kind[kind_idx].inc();
+                        metrics.forwarded_bytes_by_kind[kind_idx].inc_by(payload_len as u64);
                         touched.push(sub.pc);
                     }
                     Err(e) => tracing::trace!(error = %e, "write_rtp failed"),

@@ -291,6 +291,26 @@ impl Engine {
             tracing::warn!(participant = %participant_id, error = %e, "cannot create subscriber offer");
             return;
         }
+        participant.negotiation.awaiting_answer = true;
+        participant.negotiation.offered = true;
+        self.refresh_ufrag(id);
+        self.mark_dirty(id);
+        self.emit_subscriber_offer(participant_id);
+    }
+
+    pub(super) fn resend_subscriber_offer(&mut self, participant_id: &ParticipantId) -> Result<(), SfuError> {
+        let participant =
+            self.participants.get(participant_id).ok_or_else(|| SfuError::UnknownParticipant(participant_id.clone()))?;
+        if participant.negotiation.awaiting_answer {
+            self.emit_subscriber_offer(participant_id);
+        }
+        Ok(())
+    }
+
+    /// Emits the subscriber connection's current local offer with its mid → track map.
+    fn emit_subscriber_offer(&mut self, participant_id: &ParticipantId) {
+        let Some(participant) = self.participants.get(participant_id) else { return };
+        let Some(entry) = self.pcs.get_mut(&participant.subscriber) else { return };
         let sdp = entry.pc.local_description().map(|d| d.sdp).unwrap_or_default();
         let mut tracks = Vec::new();
         let transceivers: Vec<_> = entry.pc.get_transceivers().collect();
@@ -299,16 +319,10 @@ impl Engine {
             let (Some(mid), Some(sender)) = (t.mid().clone(), t.sender()) else { continue };
             let Some(s) = entry.pc.rtp_sender(sender) else { continue };
             let local = s.track().track_id().to_string();
-            if let Some(track_id) = participant.local_tracks.get(&local) {
-                if let Some(track) = self.tracks.get(track_id) {
-                    tracks.push(DownTrackInfo { mid, track_id: track_id.clone(), publisher: track.owner.clone(), kind: track.kind });
-                }
+            if let Some(track) = participant.local_tracks.get(&local).and_then(|t| self.tracks.get(t)) {
+                tracks.push(DownTrackInfo { mid, track_id: track.id.clone(), publisher: track.owner.clone(), kind: track.kind });
             }
         }
-        participant.negotiation.awaiting_answer = true;
-        participant.negotiation.offered = true;
-        self.refresh_ufrag(id);
-        self.mark_dirty(id);
         self.emit(SfuEvent::SubscriberOffer { participant_id: participant_id.clone(), sdp, tracks });
     }
 }
