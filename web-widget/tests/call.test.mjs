@@ -14,6 +14,8 @@ import {
   startServer,
   testWav,
   waitForFlowingMedia,
+  inboundStats,
+  outboundVideoLayers,
 } from './harness.mjs';
 
 const MEDIA_TIMEOUT_MS = 20_000;
@@ -90,6 +92,15 @@ describe('showroom web widget against the real server', () => {
         assert.ok(onAgent.audioOk, report('agent', onAgent));
         assert.equal(onCustomer.status?.state, 'connected', report('customer', onCustomer));
         assert.equal(onAgent.status?.state, 'connected', report('agent', onAgent));
+      });
+
+      await t.test('video goes up as simulcast layers and comes down as one stream', async (t) => {
+        const layers = await outboundVideoLayers(customer);
+        t.diagnostic(`customer outbound video: ${JSON.stringify(layers)}`);
+        const active = layers.filter((l) => l.rid && l.bytesSent > 0);
+        assert.ok(active.length >= 2, `expected at least two simulcast layers sending, got ${JSON.stringify(layers)}`);
+        const inbound = await inboundStats(agent);
+        assert.equal(inbound.video.streams, 1, `agent should receive exactly one video stream: ${JSON.stringify(inbound)}`);
       });
 
       await t.test(`media keeps flowing for ${HOLD_MS / 1000} s`, async () => {

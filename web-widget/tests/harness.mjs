@@ -253,6 +253,20 @@ export async function waitForFlowingMedia(page, timeoutMs) {
   return { ok: false, videoOk, audioOk, last: prev, history };
 }
 
+/** Simulcast encodings the page's publisher connection is sending: [{ rid, bytesSent, frameWidth }]. */
+export function outboundVideoLayers(page) {
+  return page.evaluate(async () => {
+    const call = window.showroomCall;
+    if (!call || !call.publisher) return [];
+    const report = await call.publisher.getStats();
+    const out = [];
+    report.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.push({ rid: s.rid ?? null, bytesSent: s.bytesSent ?? 0, frameWidth: s.frameWidth ?? 0 });
+    });
+    return out;
+  });
+}
+
 /** Text of the #call-status element and its data-state. */
 export function callStatus(page) {
   return page.evaluate(() => {
