@@ -177,12 +177,16 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(h) = &t.latency_us {
         println!(
-            "one-way latency via gateway    p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} samples)",
+            "one-way client→client latency  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} samples)",
             h.value_at_quantile(0.5) as f64 / 1000.0,
             h.value_at_quantile(0.99) as f64 / 1000.0,
             h.max() as f64 / 1000.0,
             h.len()
         );
+    }
+    let q = |p| target::bucket_quantile(&before.processing_buckets, &after.processing_buckets, p).map(|s| s * 1000.0);
+    if let (Some(p50), Some(p99)) = (q(0.5), q(0.99)) {
+        println!("added by gateway (per datagram) p50 {p50:.3} ms  p99 {p99:.3} ms  (from its processing histogram)");
     }
     let loss = if t.sent > 0 { 1.0 - t.received as f64 / t.sent as f64 } else { 0.0 };
     println!("loss                           {:>11.3} %  ({} sent, {} received)", loss * 100.0, t.sent, t.received);

@@ -24,6 +24,46 @@ pub struct Snapshot {
     pub forwarded_packets: u64,
     pub cpu_seconds: Option<f64>,
     pub rss_bytes: Option<u64>,
+    /// Cumulative histogram of the gateway's per-datagram processing time: (upper bound s, count).
+    pub processing_buckets: Vec<(f64, u64)>,
+}
+
+/// Quantile of the difference of two cumulative Prometheus histograms, interpolated linearly
+/// inside the bucket it falls in.
+pub fn bucket_quantile(before: &[(f64, u64)], after: &[(f64, u64)], q: f64) -> Option<f64> {
+    let counts: Vec<(f64, u64)> =
+        after.iter().zip(before).map(|((le, a), (_, b))| (*le, a.saturating_sub(*b))).collect();
+    let total = counts.iter().find(|(le, _)| le.is_infinite())?.1;
+    if total == 0 {
+        return None;
+    }
+    let rank = q * total as f64;
+    let (mut lower, mut below) = (0.0, 0u64);
+    for (le, cum) in counts {
+        if cum as f64 >= rank {
+            if le.is_infinite() {
+                return Some(lower);
+            }
+            let in_bucket = (cum - below) as f64;
+            let frac = if in_bucket > 0.0 { (rank - below as f64) / in_bucket } else { 1.0 };
+            return Some(lower + (le - lower) * frac);
+        }
+        (lower, below) = (le, cum);
+    }
+    None
+}
+
+fn parse_buckets(metrics: &str, name: &str) -> Vec<(f64, u64)> {
+    let prefix = format!("{name}_bucket{{le=\"");
+    metrics
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&prefix)?;
+            let (le, count) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((le, count.trim().parse::<f64>().ok()? as u64))
+        })
+        .collect()
 }
 
 fn free_port() -> anyhow::Result<(u16, u16)> {
@@ -89,6 +129,7 @@ impl Target {
                     .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
                     .sum::<f64>() as u64;
                 Ok(Snapshot {
+                    processing_buckets: parse_buckets(&metrics, "showroom_sfu_datagram_processing_seconds"),
                     at: Instant::now(),
                     forwarded_packets,
                     cpu_seconds: pid.and_then(proc_stats::cpu_seconds),

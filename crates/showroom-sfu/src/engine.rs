@@ -136,7 +136,14 @@ impl Engine {
                     if ready.is_ok() {
                         for _ in 0..RECV_BATCH {
                             match self.socket.try_recv_from(&mut buf) {
-                                Ok((n, from)) => self.on_datagram(&buf[..n], from, Instant::now()),
+                                Ok((n, from)) => {
+                                    // Each datagram is carried all the way out before the next is
+                                    // read, so the time below is what the gateway adds to it.
+                                    let received = Instant::now();
+                                    self.on_datagram(&buf[..n], from, received);
+                                    self.drain_dirty(received);
+                                    self.metrics.datagram_seconds.observe(received.elapsed().as_secs_f64());
+                                }
                                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                                 Err(e) => {
                                     tracing::debug!(error = %e, "udp receive error");

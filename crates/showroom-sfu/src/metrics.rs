@@ -1,7 +1,7 @@
 //! Prometheus metrics of the media path. Counters are bumped per packet, so they are plain
 //! atomic increments; nothing here logs per packet.
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 #[derive(Clone)]
 pub struct SfuMetrics {
@@ -16,6 +16,9 @@ pub struct SfuMetrics {
     pub plis_received: IntCounter,
     pub ice_failures: IntCounter,
     pub dropped_datagrams: IntCounterVec,
+    /// Time from reading a datagram to having sent everything it caused (forwarded copies,
+    /// feedback): the latency the gateway adds.
+    pub datagram_seconds: Histogram,
     /// Per-kind children resolved once (audio, video): label lookups cost a hash and a lock.
     pub forwarded_packets_by_kind: [IntCounter; 2],
     pub forwarded_bytes_by_kind: [IntCounter; 2],
@@ -43,7 +46,13 @@ impl SfuMetrics {
         let forwarded_bytes = counter_vec("showroom_sfu_forwarded_bytes_total", "RTP payload bytes forwarded to subscribers", "kind")?;
         let received_packets = counter_vec("showroom_sfu_received_packets_total", "RTP packets received from publishers", "kind")?;
         let by_kind = |v: &IntCounterVec| [v.with_label_values(&["audio"]), v.with_label_values(&["video"])];
+        let datagram_seconds = Histogram::with_opts(
+            HistogramOpts::new("showroom_sfu_datagram_processing_seconds", "Time from reading a datagram to sending all it caused")
+                .buckets(vec![10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3]),
+        )?;
+        registry.register(Box::new(datagram_seconds.clone()))?;
         Ok(Self {
+            datagram_seconds,
             forwarded_packets_by_kind: by_kind(&forwarded_packets),
             forwarded_bytes_by_kind: by_kind(&forwarded_bytes),
             received_packets_by_kind: by_kind(&received_packets),
