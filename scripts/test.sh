@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 bash scripts/test-data.sh
 
+echo "==> infra lint"
+bash infra/lint.sh
+
 echo "==> cargo build"
 cargo build --workspace --all-targets --locked
 

@@ -116,6 +116,18 @@ describe('showroom web widget against the real server', () => {
         assert.ok(onAgent.ok, why(`agent after ${HOLD_MS / 1000} s`, onAgent));
       });
 
+      await t.test('the agent switches camera and the customer keeps seeing video', async () => {
+        const before = await inboundStats(customer);
+        await agent.click('#switch-camera');
+        // replaceTrack: no renegotiation, no new stream; frames keep being decoded.
+        await customer.waitForTimeout(1_500);
+        const flowing = await waitForFlowingMedia(customer, 5_000);
+        assert.ok(flowing.videoOk, report('customer after camera switch', flowing));
+        assert.ok(flowing.last.video.framesDecoded > before.video.framesDecoded);
+        assert.equal(flowing.last.video.streams, 1, 'still one video stream');
+        assert.equal((await callStatus(agent))?.state, 'connected');
+      });
+
       await t.test('the call survives a dropped signaling socket (resume)', async () => {
         const before = await customer.evaluate(() => window.showroomCall.participantId);
         await customer.evaluate(() => window.showroomCall.socket.close());

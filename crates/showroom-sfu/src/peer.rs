@@ -25,9 +25,10 @@ use crate::SfuError;
 const ICE_DISCONNECTED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
 const ICE_FAILED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
 const ICE_KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(2);
-/// Packets kept per outgoing stream for retransmission: ~2 s of 1 Mbit/s video, ample for the
-/// round trips NACK can still save. The library's 1024 costs ~1 MiB per video stream.
-const NACK_HISTORY: u16 = 256;
+/// Packets kept per outgoing stream for retransmission: ~1.1 s of 1 Mbit/s video, ~0.5 s of the
+/// 2.5 Mbit/s top layer (Janus keeps 500 ms) — enough for the round trips NACK can still save.
+/// Each kept packet costs ~1.2 KB; the library's default of 1024 costs ~1.2 MiB per stream.
+const NACK_HISTORY: u16 = 128;
 
 fn video_feedback() -> Vec<RTCPFeedback> {
     [("ccm", "fir"), ("nack", ""), ("nack", "pli"), ("goog-remb", "")]
