@@ -130,9 +130,20 @@ async fn a_leaving_participant_is_announced_and_its_tracks_unpublished() {
     let mut cs = Sources::default();
     let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_millis(500)), pump(&mut agent, None, Duration::from_millis(500)));
     customer.leave();
+    // Events from the SFU (unpublish, renegotiation) and from the registry (left) take
+    // different routes: collect until all three have arrived.
     let mut seen = Vec::new();
-    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(1500), agent.messages.recv()).await {
-        seen.push(m);
+    let complete = |seen: &[ServerMessage]| {
+        seen.iter().any(|m| matches!(m, ServerMessage::TrackUnpublished { .. }))
+            && seen.iter().any(|m| matches!(m, ServerMessage::ParticipantLeft { .. }))
+            && seen.iter().any(|m| matches!(m, ServerMessage::Offer { tracks, .. } if tracks.is_empty()))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !complete(&seen) {
+        match tokio::time::timeout_at(deadline, agent.messages.recv()).await {
+            Ok(Some(m)) => seen.push(m),
+            _ => break,
+        }
     }
     assert!(seen.iter().any(|m| matches!(m, ServerMessage::TrackUnpublished { participant_id, .. } if *participant_id == cid)), "{seen:?}");
     assert!(seen.contains(&ServerMessage::ParticipantLeft { participant_id: cid, reason: LeaveReason::Left }), "{seen:?}");
