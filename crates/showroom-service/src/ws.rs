@@ -273,7 +273,9 @@ impl Connection {
 /// Takes a participant out of the registry and the SFU and tells the rest of the call.
 pub async fn remove_participant(state: &AppState, call_id: &str, participant_id: &str, reason: LeaveReason) {
     if state.calls.remove(call_id, participant_id).is_some() {
-        let _ = state.sfu.remove_participant(ParticipantId(participant_id.to_owned())).await;
+        if let Err(e) = state.sfu.remove_participant(ParticipantId(participant_id.to_owned())).await {
+            tracing::warn!(call = %call_id, participant = %participant_id, error = %e, "sfu did not hold the participant");
+        }
         state.calls.broadcast(call_id, None, &ServerMessage::ParticipantLeft { participant_id: participant_id.to_owned(), reason });
     }
 }
