@@ -58,3 +58,37 @@ async fn lost_video_packets_are_retransmitted_on_nack() {
     let nacks: f64 = body.lines().find(|l| l.starts_with("showroom_sfu_nacks_total")).and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap();
     assert!(nacks > 0.0, "the subscriber's NACKs reached the gateway");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h264_is_negotiated_and_forwarded_from_a_keyframe() {
+    use showroom_testkit::media::{verify_payload, video_header_len, video_is_keyframe, VideoCodec, VideoSource};
+    use showroom_testkit::PeerEvent;
+
+    let (_gw, gateway) = start_gateway().await;
+    let (mut customer, mut agent, _call) = gateway.call_pair().await.unwrap();
+    customer.publish_with(&[Kind::Video], 1, VideoCodec::H264).await.unwrap();
+    // Keyframes only on request: the agent's first frame must come from a PLI.
+    let mut video = VideoSource::h264(10_000);
+    let _ = video.next_frame(4000); // the opening keyframe goes nowhere: nobody is subscribed yet
+    let mut tick = tokio::time::interval(Duration::from_millis(33));
+    let end = tokio::time::Instant::now() + Duration::from_secs(3);
+    let (mut counters, mut first_is_keyframe, mut corrupt) = (Vec::new(), None, 0);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(end) => break,
+            _ = tick.tick() => for p in video.next_frame(4000).1 { customer.write(Kind::Video, p) },
+            Some(PeerEvent::KeyframeRequested(..)) = customer.media.recv() => video.request_keyframe(),
+            Some(ev) = agent.media.recv() => if let PeerEvent::Rtp(r) = ev {
+                first_is_keyframe.get_or_insert(video_is_keyframe(VideoCodec::H264, &r.packet.payload));
+                match verify_payload(&r.packet.payload, video_header_len(VideoCodec::H264, &r.packet.payload)) {
+                    Some(c) => counters.push(c),
+                    None => corrupt += 1,
+                }
+            },
+        }
+    }
+    assert_eq!(first_is_keyframe, Some(true), "forwarding starts on an IDR");
+    assert!(counters.len() > 200, "got {} H.264 packets", counters.len());
+    assert!(counters.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(corrupt, 0);
+}

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::media::VideoCodec;
 use crate::peer::{Kind, Peer, PeerEvent};
 
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -158,7 +159,7 @@ impl CallClient {
         let (ws, joined) = open_session(url, token, None).await?;
         let ServerMessage::Joined { participant_id, resume_token, .. } = joined.clone() else { unreachable!() };
         let (media_tx, media) = mpsc::unbounded_channel();
-        let subscriber = Peer::start(&[], 1, media_tx.clone()).await?;
+        let subscriber = Peer::start(&[], 1, VideoCodec::Vp8, media_tx.clone()).await?;
         let (messages_tx, messages) = mpsc::unbounded_channel();
         let (out, _) = mpsc::unbounded_channel();
         let mut client = CallClient {
@@ -252,7 +253,12 @@ impl CallClient {
 
     /// As [`publish`](Self::publish), with video in `video_layers` simulcast encodings.
     pub async fn publish_simulcast(&mut self, kinds: &[Kind], video_layers: usize) -> anyhow::Result<()> {
-        self.publisher = Some(Peer::start(kinds, video_layers, self.media_tx.clone()).await?);
+        self.publish_with(kinds, video_layers, VideoCodec::Vp8).await
+    }
+
+    /// Publishes with a chosen video codec and simulcast layer count.
+    pub async fn publish_with(&mut self, kinds: &[Kind], video_layers: usize, video: VideoCodec) -> anyhow::Result<()> {
+        self.publisher = Some(Peer::start(kinds, video_layers, video, self.media_tx.clone()).await?);
         self.negotiate_publisher(false).await?;
         self.publisher.as_mut().expect("just set").wait_connected(REPLY_TIMEOUT).await
     }

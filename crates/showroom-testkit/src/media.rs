@@ -49,7 +49,42 @@ impl AudioSource {
     }
 }
 
-/// VP8 frames at a given size, split into packets of at most 1100 bytes.
+/// The video packetisation a [`VideoSource`] produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoCodec {
+    /// RFC 7741: one-byte descriptor, VP8 header byte on a frame's first packet.
+    #[default]
+    Vp8,
+    /// RFC 6184 FU-A fragments of one NAL unit per frame: IDR (type 5) on keyframes.
+    H264,
+}
+
+impl VideoCodec {
+    pub fn mime(self) -> &'static str {
+        match self {
+            VideoCodec::Vp8 => "video/VP8",
+            VideoCodec::H264 => "video/H264",
+        }
+    }
+}
+
+/// Bytes before the counter in a video payload of `codec`.
+pub fn video_header_len(codec: VideoCodec, payload: &[u8]) -> usize {
+    match codec {
+        VideoCodec::Vp8 => vp8_header_len(payload),
+        VideoCodec::H264 => 2,
+    }
+}
+
+/// Does this payload start a keyframe as we packetise it?
+pub fn video_is_keyframe(codec: VideoCodec, payload: &[u8]) -> bool {
+    match codec {
+        VideoCodec::Vp8 => vp8_is_keyframe(payload),
+        VideoCodec::H264 => payload.len() > 1 && payload[1] & 0x80 != 0 && payload[1] & 0x1f == 5,
+    }
+}
+
+/// Video frames at a given size, split into packets of at most 1100 bytes.
 pub struct VideoSource {
     seq: u16,
     ts: u32,
@@ -58,6 +93,7 @@ pub struct VideoSource {
     /// A keyframe every this many frames (and whenever one is requested).
     pub keyframe_interval: u64,
     force_keyframe: bool,
+    codec: VideoCodec,
 }
 
 impl VideoSource {
@@ -67,7 +103,12 @@ impl VideoSource {
 
     /// Counters start at `base`, so a receiver can tell sources (e.g. simulcast layers) apart.
     pub fn with_counter_base(keyframe_interval: u64, base: u64) -> Self {
-        Self { seq: rand::random(), ts: rand::random(), counter: base, frame_idx: 0, keyframe_interval, force_keyframe: true }
+        Self { seq: rand::random(), ts: rand::random(), counter: base, frame_idx: 0, keyframe_interval, force_keyframe: true, codec: VideoCodec::Vp8 }
+    }
+
+    /// The same source packetised as H.264.
+    pub fn h264(keyframe_interval: u64) -> Self {
+        Self { codec: VideoCodec::H264, ..Self::new(keyframe_interval) }
     }
 
     pub fn request_keyframe(&mut self) {
@@ -83,6 +124,16 @@ impl VideoSource {
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             self.counter += 1;
+            if self.codec == VideoCodec::H264 {
+                // FU-A indicator (NRI 3, type 28), FU header: start/end bits and the NAL type.
+                let nal_type = if keyframe { 5 } else { 1 };
+                let fu = nal_type | if i == 0 { 0x80 } else { 0 } | if i + 1 == n { 0x40 } else { 0 };
+                let mut payload = vec![0x7C, fu];
+                payload.extend(body(self.counter, frame_bytes / n));
+                out.push(packet(self.seq, self.ts, i + 1 == n, payload));
+                self.seq = self.seq.wrapping_add(1);
+                continue;
+            }
             // S bit on the first packet of the frame, partition 0.
             let mut payload = vec![if i == 0 { 0x10 } else { 0x00 }];
             let mut b = body(self.counter, frame_bytes / n);

@@ -28,6 +28,8 @@ use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::media::VideoCodec;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Audio,
@@ -69,7 +71,16 @@ pub struct Peer {
     pub state: watch::Receiver<RTCPeerConnectionState>,
 }
 
-fn codec(kind: Kind) -> RTCRtpCodec {
+fn codec(kind: Kind, video: VideoCodec) -> RTCRtpCodec {
+    if kind == Kind::Video && video == VideoCodec::H264 {
+        return RTCRtpCodec {
+            mime_type: "video/H264".into(),
+            clock_rate: 90000,
+            channels: 0,
+            sdp_fmtp_line: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f".into(),
+            rtcp_feedback: vec![],
+        };
+    }
     match kind {
         Kind::Audio => RTCRtpCodec { mime_type: "audio/opus".into(), clock_rate: 48000, channels: 2, sdp_fmtp_line: "minptime=10;useinbandfec=1".into(), rtcp_feedback: vec![] },
         Kind::Video => RTCRtpCodec { mime_type: "video/VP8".into(), clock_rate: 90000, channels: 0, sdp_fmtp_line: String::new(), rtcp_feedback: vec![] },
@@ -79,7 +90,12 @@ fn codec(kind: Kind) -> RTCRtpCodec {
 impl Peer {
     /// Starts a peer. `send` lists the tracks it publishes (one sender per kind); video is sent
     /// as `video_layers` simulcast encodings (RIDs q, h, f) when that is more than one.
-    pub async fn start(send: &[Kind], video_layers: usize, events: mpsc::UnboundedSender<PeerEvent>) -> anyhow::Result<Peer> {
+    pub async fn start(
+        send: &[Kind],
+        video_layers: usize,
+        video_codec: VideoCodec,
+        events: mpsc::UnboundedSender<PeerEvent>,
+    ) -> anyhow::Result<Peer> {
         let socket = UdpSocket::bind("127.0.0.1:0").await?;
         let mut me = MediaEngine::default();
         me.register_default_codecs()?;
@@ -106,7 +122,7 @@ impl Peer {
                         ssrc: Some(ssrc),
                         ..Default::default()
                     },
-                    codec: codec(kind),
+                    codec: codec(kind, video_codec),
                     ..Default::default()
                 })
                 .collect();
@@ -124,7 +140,7 @@ impl Peer {
         }
         let (cmds, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default(), loss_every: 0, rtp_seen: 0 }.run(rx));
+        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default(), loss_every: 0, rtp_seen: 0, video_codec }.run(rx));
         Ok(Peer { cmds, state })
     }
 
@@ -201,6 +217,7 @@ struct PeerTask {
     mids: std::collections::HashMap<RTCRtpSenderId, String>,
     loss_every: u64,
     rtp_seen: u64,
+    video_codec: VideoCodec,
 }
 
 impl PeerTask {
@@ -297,7 +314,7 @@ impl PeerTask {
                 let (id, Some(&ssrc)) = (*id, ssrcs.get(layer)) else { return };
                 let Some(mut sender) = self.pc.rtp_sender(id) else { return };
                 if *pt == 0 {
-                    let mime = codec(kind).mime_type;
+                    let mime = codec(kind, self.video_codec).mime_type;
                     match sender.get_parameters().rtp_parameters.codecs.iter().find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(&mime)) {
                         Some(c) => *pt = c.payload_type,
                         None => return,
