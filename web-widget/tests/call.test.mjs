@@ -128,6 +128,27 @@ describe('showroom web widget against the real server', () => {
         assert.equal((await callStatus(agent))?.state, 'connected');
       });
 
+      await t.test('ICE restarts on both connections keep the call', async () => {
+        const ufrags = () => customer.evaluate(() => {
+          const c = window.showroomCall;
+          const ufrag = (d) => /a=ice-ufrag:(\S+)/.exec(d?.sdp ?? '')?.[1] ?? null;
+          return { pub: ufrag(c.publisher.localDescription), sub: ufrag(c.subscriber.remoteDescription) };
+        });
+        const before = await ufrags();
+        // What the page does by itself when a path dies (network change): restart both.
+        await customer.evaluate(() => {
+          window.showroomCall.restartIce('publisher');
+          window.showroomCall.restartIce('subscriber');
+        });
+        await customer.waitForTimeout(2_000);
+        const after = await ufrags();
+        assert.notEqual(after.pub, before.pub, 'publisher got new ICE credentials');
+        assert.notEqual(after.sub, before.sub, 'server offered new ICE credentials on the subscriber');
+        const [onCustomer, onAgent] = await Promise.all([waitForFlowingMedia(customer, 8_000), waitForFlowingMedia(agent, 8_000)]);
+        assert.ok(onCustomer.ok, report('customer after ICE restart', onCustomer));
+        assert.ok(onAgent.ok, report('agent after ICE restart', onAgent));
+      });
+
       await t.test('the call survives a dropped signaling socket (resume)', async () => {
         const before = await customer.evaluate(() => window.showroomCall.participantId);
         await customer.evaluate(() => window.showroomCall.socket.close());

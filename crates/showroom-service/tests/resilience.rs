@@ -70,8 +70,9 @@ async fn dropped_socket_and_ice_path_resume_without_the_other_party_noticing() {
     let started = Instant::now();
     let joined = customer.resume().await.expect("resume accepted");
     assert!(matches!(joined, ServerMessage::Joined { resumed: true, .. }), "{joined:?}");
-    // Its upstream path moves to a new socket: an ICE restart on the publisher connection.
+    // Both its paths move to new sockets: ICE restarts on both connections.
     customer.restart_publisher_ice().await.expect("publisher ICE restart");
+    customer.restart_subscriber_ice().await.expect("subscriber ICE restart");
     let (got_by_customer, got_by_agent) =
         tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(3)), pump(&mut agent, Some(&mut as_), Duration::from_secs(3)));
     eprintln!("resumed in {:?}", started.elapsed());

@@ -319,14 +319,13 @@ impl Engine {
     }
 
     pub fn new_pc(&mut self, participant: &ParticipantId, kind: PcKind, now: Instant) -> Result<PcId, SfuError> {
-        let (ufrag, pwd) = crate::peer::ice_credentials();
-        let pc = crate::peer::build_peer_connection(self.advertised, &ufrag, &pwd, now)?;
+        let pc = crate::peer::build_peer_connection(self.advertised, now)?;
         let id = self.next_pc_id;
         self.next_pc_id += 1;
-        self.ufrags.insert(ufrag.clone(), id);
+        // The ufrag is registered once the first local description exists (`refresh_ufrag`).
         self.pcs.insert(
             id,
-            PcEntry { pc, participant: participant.clone(), kind, ufrag, addrs: Vec::new(), connected: false },
+            PcEntry { pc, participant: participant.clone(), kind, ufrag: String::new(), addrs: Vec::new(), connected: false },
         );
         Ok(id)
     }
@@ -337,7 +336,9 @@ impl Engine {
         let Some(desc) = entry.pc.local_description() else { return };
         let Some(ufrag) = demux::sdp_ice_ufrag(&desc.sdp).map(str::to_owned) else { return };
         if ufrag != entry.ufrag {
-            self.ufrags.remove(&entry.ufrag);
+            if self.ufrags.get(&entry.ufrag) == Some(&id) {
+                self.ufrags.remove(&entry.ufrag);
+            }
             self.ufrags.insert(ufrag.clone(), id);
             entry.ufrag = ufrag;
         }

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use rand::distr::{Alphanumeric, SampleString};
 use rtc::interceptor::Registry;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::interceptor::{NackGeneratorBuilder, NackResponderBuilder, Slot};
@@ -78,19 +77,11 @@ pub(crate) fn media_engine() -> Result<MediaEngine, SfuError> {
     Ok(me)
 }
 
-/// Fresh ICE credentials; the ufrag doubles as the demux key of the shared port.
-pub(crate) fn ice_credentials() -> (String, String) {
-    let mut rng = rand::rng();
-    (Alphanumeric.sample_string(&mut rng, 16), Alphanumeric.sample_string(&mut rng, 32))
-}
-
 /// Builds one server-side peer connection with its single host candidate at `advertised`.
-pub(crate) fn build_peer_connection(
-    advertised: SocketAddr,
-    ufrag: &str,
-    pwd: &str,
-    now: Instant,
-) -> Result<RTCPeerConnection, SfuError> {
+///
+/// ICE credentials are the library's own (random); the engine learns the ufrag — its demux key —
+/// from each local description, so ICE restarts get fresh credentials as RFC 8445 requires.
+pub(crate) fn build_peer_connection(advertised: SocketAddr, now: Instant) -> Result<RTCPeerConnection, SfuError> {
     let mut me = media_engine()?;
     // The library's default chain with a shorter NACK history: NACK generator and responder
     // (feedback is on our video codecs), simulcast header extensions (mid, rid), TWCC
@@ -107,7 +98,6 @@ pub(crate) fn build_peer_connection(
         // Browsers send consent checks every ~5 s (RFC 7675) and give up after 30 s; declaring
         // the path disconnected after the library's 5 s default would race the first of them.
         .with_ice_timeouts(Some(ICE_DISCONNECTED_AFTER), Some(ICE_FAILED_AFTER), Some(ICE_KEEPALIVE))
-        .with_ice_credentials(ufrag.to_owned(), pwd.to_owned())
         .build();
     let mut pc = RTCPeerConnectionBuilder::new()
         .with_configuration(RTCConfigurationBuilder::new().build())

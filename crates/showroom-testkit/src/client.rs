@@ -288,6 +288,13 @@ impl CallClient {
         Ok(joined)
     }
 
+    /// Moves the subscriber to a new UDP socket and asks the server for an ICE-restart offer.
+    pub async fn restart_subscriber_ice(&mut self) -> anyhow::Result<()> {
+        self.subscriber.rebind().await?;
+        self.send(&ClientMessage::RestartIce { pc: PeerRole::Subscriber });
+        Ok(())
+    }
+
     /// Moves the publisher to a new UDP socket and restarts its ICE (a network change).
     pub async fn restart_publisher_ice(&mut self) -> anyhow::Result<()> {
         self.publisher.as_ref().ok_or_else(|| anyhow!("not publishing"))?.rebind().await?;
