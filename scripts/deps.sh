@@ -9,6 +9,10 @@ command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# whisper-rs (dev-dependency of showroom-asr-model) builds whisper.cpp with cmake and bindgen.
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "==> apt-get install ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive

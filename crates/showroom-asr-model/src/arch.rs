@@ -140,7 +140,9 @@ impl GgmlType {
     /// Bytes of a tensor whose rows have `row_len` elements; `None` if rows do not fill blocks.
     pub fn n_bytes(self, row_len: u64, n_rows: u64) -> Option<u64> {
         let (per_block, block_bytes) = self.block();
-        (row_len % per_block == 0).then(|| row_len / per_block * block_bytes * n_rows)
+        row_len
+            .is_multiple_of(per_block)
+            .then(|| row_len / per_block * block_bytes * n_rows)
     }
 
     /// The type whisper.cpp uses for matrices in a file of the given `ftype` (the header value,
@@ -219,7 +221,11 @@ pub struct TensorSpec {
 
 impl TensorSpec {
     fn new(name: impl Into<String>, shape: &[u32], role: Role) -> Self {
-        Self { name: name.into(), shape: shape.iter().map(|&d| u64::from(d)).collect(), role }
+        Self {
+            name: name.into(),
+            shape: shape.iter().map(|&d| u64::from(d)).collect(),
+            role,
+        }
     }
 
     pub fn n_elements(&self) -> u64 {
@@ -233,7 +239,11 @@ pub fn ggml_tensors(h: &Hparams) -> Vec<TensorSpec> {
     use Role::*;
     let (da, dt) = (h.n_audio_state, h.n_text_state);
     let mut out = vec![
-        TensorSpec::new("encoder.positional_embedding", &[h.n_audio_ctx, da], Float32),
+        TensorSpec::new(
+            "encoder.positional_embedding",
+            &[h.n_audio_ctx, da],
+            Float32,
+        ),
         TensorSpec::new("encoder.conv1.weight", &[da, h.n_mels, 3], Conv),
         TensorSpec::new("encoder.conv1.bias", &[da, 1], Float32),
         TensorSpec::new("encoder.conv2.weight", &[da, da, 3], Conv),
@@ -245,8 +255,16 @@ pub fn ggml_tensors(h: &Hparams) -> Vec<TensorSpec> {
     }
     out.push(TensorSpec::new("encoder.ln_post.weight", &[da], Float32));
     out.push(TensorSpec::new("encoder.ln_post.bias", &[da], Float32));
-    out.push(TensorSpec::new("decoder.positional_embedding", &[h.n_text_ctx, dt], Float32));
-    out.push(TensorSpec::new("decoder.token_embedding.weight", &[h.n_vocab, dt], Matrix));
+    out.push(TensorSpec::new(
+        "decoder.positional_embedding",
+        &[h.n_text_ctx, dt],
+        Float32,
+    ));
+    out.push(TensorSpec::new(
+        "decoder.token_embedding.weight",
+        &[h.n_vocab, dt],
+        Matrix,
+    ));
     for i in 0..h.n_text_layer {
         let p = format!("decoder.blocks.{i}");
         block_tensors(&mut out, &p, dt, true);
@@ -261,12 +279,36 @@ fn block_tensors(out: &mut Vec<TensorSpec>, p: &str, d: u32, cross: bool) {
     let attention = |out: &mut Vec<TensorSpec>, a: &str| {
         out.push(TensorSpec::new(format!("{p}.{a}_ln.weight"), &[d], Float32));
         out.push(TensorSpec::new(format!("{p}.{a}_ln.bias"), &[d], Float32));
-        out.push(TensorSpec::new(format!("{p}.{a}.query.weight"), &[d, d], Matrix));
-        out.push(TensorSpec::new(format!("{p}.{a}.query.bias"), &[d], Float32));
-        out.push(TensorSpec::new(format!("{p}.{a}.key.weight"), &[d, d], Matrix));
-        out.push(TensorSpec::new(format!("{p}.{a}.value.weight"), &[d, d], Matrix));
-        out.push(TensorSpec::new(format!("{p}.{a}.value.bias"), &[d], Float32));
-        out.push(TensorSpec::new(format!("{p}.{a}.out.weight"), &[d, d], Matrix));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.query.weight"),
+            &[d, d],
+            Matrix,
+        ));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.query.bias"),
+            &[d],
+            Float32,
+        ));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.key.weight"),
+            &[d, d],
+            Matrix,
+        ));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.value.weight"),
+            &[d, d],
+            Matrix,
+        ));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.value.bias"),
+            &[d],
+            Float32,
+        ));
+        out.push(TensorSpec::new(
+            format!("{p}.{a}.out.weight"),
+            &[d, d],
+            Matrix,
+        ));
         out.push(TensorSpec::new(format!("{p}.{a}.out.bias"), &[d], Float32));
     };
     attention(out, "attn");
@@ -275,9 +317,21 @@ fn block_tensors(out: &mut Vec<TensorSpec>, p: &str, d: u32, cross: bool) {
     }
     out.push(TensorSpec::new(format!("{p}.mlp_ln.weight"), &[d], Float32));
     out.push(TensorSpec::new(format!("{p}.mlp_ln.bias"), &[d], Float32));
-    out.push(TensorSpec::new(format!("{p}.mlp.0.weight"), &[4 * d, d], Matrix));
-    out.push(TensorSpec::new(format!("{p}.mlp.0.bias"), &[4 * d], Float32));
-    out.push(TensorSpec::new(format!("{p}.mlp.2.weight"), &[d, 4 * d], Matrix));
+    out.push(TensorSpec::new(
+        format!("{p}.mlp.0.weight"),
+        &[4 * d, d],
+        Matrix,
+    ));
+    out.push(TensorSpec::new(
+        format!("{p}.mlp.0.bias"),
+        &[4 * d],
+        Float32,
+    ));
+    out.push(TensorSpec::new(
+        format!("{p}.mlp.2.weight"),
+        &[d, 4 * d],
+        Matrix,
+    ));
     out.push(TensorSpec::new(format!("{p}.mlp.2.bias"), &[d], Float32));
 }
 
@@ -293,9 +347,17 @@ mod tests {
     fn tensor_counts_follow_the_layer_formula() {
         let tiny = tiny_en();
         assert_eq!(ggml_tensors(&tiny).len(), 167);
-        let base = Hparams { n_vocab: 51865, n_audio_state: 512, n_text_state: 512, n_audio_layer: 6, n_text_layer: 6, ..tiny };
+        let base = Hparams {
+            n_vocab: 51865,
+            n_audio_state: 512,
+            n_text_state: 512,
+            n_audio_layer: 6,
+            n_text_layer: 6,
+            ..tiny
+        };
         assert_eq!(ggml_tensors(&base).len(), 245);
-        let names: std::collections::HashSet<_> = ggml_tensors(&base).into_iter().map(|t| t.name).collect();
+        let names: std::collections::HashSet<_> =
+            ggml_tensors(&base).into_iter().map(|t| t.name).collect();
         assert_eq!(names.len(), 245, "names are unique");
     }
 

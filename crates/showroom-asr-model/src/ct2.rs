@@ -101,13 +101,18 @@ impl Variable {
     pub fn to_f32(&self) -> Option<Vec<f32>> {
         let d = &self.data;
         Some(match self.dtype {
-            Ct2Dtype::F32 => d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Ct2Dtype::F16 => {
-                d.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
-            }
-            Ct2Dtype::BF16 => {
-                d.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
-            }
+            Ct2Dtype::F32 => d
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            Ct2Dtype::F16 => d
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
+            Ct2Dtype::BF16 => d
+                .chunks_exact(2)
+                .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect(),
             _ => return None,
         })
     }
@@ -123,27 +128,45 @@ pub struct Ct2Model {
 /// Reads a whole model.bin, checking every length against the data that follows.
 ///
 /// Reports [`Stage::ReadModel`] progress in bytes; `input_len` is only used as the progress total.
-pub fn read_model(input: impl Read, input_len: Option<u64>, progress: &mut dyn Progress) -> Result<Ct2Model> {
-    let mut r = Reader { inner: input, offset: 0 };
-    progress.event(ProgressEvent::Start { stage: Stage::ReadModel, total: input_len });
+pub fn read_model(
+    input: impl Read,
+    input_len: Option<u64>,
+    progress: &mut dyn Progress,
+) -> Result<Ct2Model> {
+    let mut r = Reader {
+        inner: input,
+        offset: 0,
+        reported: 0,
+    };
+    progress.event(ProgressEvent::Start {
+        stage: Stage::ReadModel,
+        total: input_len,
+    });
 
     let version = r.u32("binary version")?;
     if version != SUPPORTED_VERSION {
-        return Err(Error::BadVersion { found: version, supported: SUPPORTED_VERSION });
+        return Err(Error::BadVersion {
+            found: version,
+            supported: SUPPORTED_VERSION,
+        });
     }
     let spec = r.string("spec name")?;
     let revision = r.u32("spec revision")?;
     if spec != SPEC_NAME || revision != SPEC_REVISION {
-        return Err(Error::UnsupportedSpec { name: spec, revision });
+        return Err(Error::UnsupportedSpec {
+            name: spec,
+            revision,
+        });
     }
     let n_variables = r.u32("variable count")?;
     if n_variables > MAX_VARIABLES {
-        return Err(corrupt(format!("variable count {n_variables} is implausible")));
+        return Err(corrupt(format!(
+            "variable count {n_variables} is implausible"
+        )));
     }
 
     let mut model = Ct2Model::default();
     for idx in 0..n_variables {
-        let before = r.offset;
         let name = r.string(&format!("name of variable #{idx}"))?;
         let rank = r.u8(&format!("rank of '{name}'"))?;
         if rank > MAX_RANK {
@@ -160,7 +183,9 @@ pub fn read_model(input: impl Read, input_len: Option<u64>, progress: &mut dyn P
             code: i64::from(code),
         })?;
         let n_bytes = u64::from(r.u32(&format!("byte count of '{name}'"))?);
-        let expected = shape.iter().try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
+        let expected = shape
+            .iter()
+            .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
         if expected != Some(n_bytes) {
             return Err(corrupt(format!(
                 "variable '{name}' of shape {shape:?} and dtype {} declares {n_bytes} bytes",
@@ -168,9 +193,15 @@ pub fn read_model(input: impl Read, input_len: Option<u64>, progress: &mut dyn P
             )));
         }
         let data = r.bytes(n_bytes, &format!("data of '{name}'"), progress)?;
-        progress.event(ProgressEvent::Advance { delta: r.offset - before - n_bytes });
-        if model.variables.insert(name.clone(), Variable { shape, dtype, data }).is_some() {
-            return Err(Error::UnexpectedTensor { what: WHAT, tensor: name });
+        if model
+            .variables
+            .insert(name.clone(), Variable { shape, dtype, data })
+            .is_some()
+        {
+            return Err(Error::UnexpectedTensor {
+                what: WHAT,
+                tensor: name,
+            });
         }
     }
 
@@ -185,10 +216,55 @@ pub fn read_model(input: impl Read, input_len: Option<u64>, progress: &mut dyn P
     }
     let mut probe = [0u8; 1];
     if r.read_some(&mut probe)? != 0 {
-        return Err(corrupt(format!("unexpected bytes after the aliases at offset {}", r.offset)));
+        return Err(corrupt(format!(
+            "unexpected bytes after the aliases at offset {}",
+            r.offset
+        )));
     }
-    progress.event(ProgressEvent::Finish { stage: Stage::ReadModel });
+    r.report(progress);
+    progress.event(ProgressEvent::Finish {
+        stage: Stage::ReadModel,
+    });
     Ok(model)
+}
+
+/// Serialises a model in the layout [`read_model`] reads (version 6, WhisperSpec revision 3).
+/// Used by tests to build variants of real models; `write_model(read_model(x))` reproduces `x`.
+pub fn write_model(model: &Ct2Model, mut out: impl std::io::Write) -> std::io::Result<()> {
+    fn string(out: &mut impl std::io::Write, s: &str) -> std::io::Result<()> {
+        let len = u16::try_from(s.len() + 1).map_err(|_| std::io::Error::other("name too long"))?;
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(s.as_bytes())?;
+        out.write_all(&[0])
+    }
+    let code = |d: Ct2Dtype| match d {
+        Ct2Dtype::F32 => 0u8,
+        Ct2Dtype::I8 => 1,
+        Ct2Dtype::I16 => 2,
+        Ct2Dtype::I32 => 3,
+        Ct2Dtype::F16 => 4,
+        Ct2Dtype::BF16 => 5,
+    };
+    out.write_all(&SUPPORTED_VERSION.to_le_bytes())?;
+    string(&mut out, SPEC_NAME)?;
+    out.write_all(&SPEC_REVISION.to_le_bytes())?;
+    out.write_all(&(model.variables.len() as u32).to_le_bytes())?;
+    for (name, v) in &model.variables {
+        string(&mut out, name)?;
+        out.write_all(&[v.shape.len() as u8])?;
+        for &d in &v.shape {
+            out.write_all(&(d as u32).to_le_bytes())?;
+        }
+        out.write_all(&[code(v.dtype)])?;
+        out.write_all(&(v.data.len() as u32).to_le_bytes())?;
+        out.write_all(&v.data)?;
+    }
+    out.write_all(&(model.aliases.len() as u32).to_le_bytes())?;
+    for (alias, target) in &model.aliases {
+        string(&mut out, alias)?;
+        string(&mut out, target)?;
+    }
+    Ok(())
 }
 
 fn corrupt(detail: String) -> Error {
@@ -198,6 +274,8 @@ fn corrupt(detail: String) -> Error {
 struct Reader<R> {
     inner: R,
     offset: u64,
+    /// Bytes already reported as progress.
+    reported: u64,
 }
 
 impl<R: Read> Reader<R> {
@@ -207,10 +285,25 @@ impl<R: Read> Reader<R> {
                 self.offset += buf.len() as u64;
                 Ok(())
             }
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
-                Err(Error::Truncated { what: WHAT, context: context.to_owned(), offset: self.offset })
-            }
-            Err(source) => Err(Error::Stream { context: "reading model.bin", source }),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(Error::Truncated {
+                what: WHAT,
+                context: context.to_owned(),
+                offset: self.offset,
+            }),
+            Err(source) => Err(Error::Stream {
+                context: "reading model.bin",
+                source,
+            }),
+        }
+    }
+
+    /// Reports everything read since the last report.
+    fn report(&mut self, progress: &mut dyn Progress) {
+        if self.offset > self.reported {
+            progress.event(ProgressEvent::Advance {
+                delta: self.offset - self.reported,
+            });
+            self.reported = self.offset;
         }
     }
 
@@ -222,7 +315,12 @@ impl<R: Read> Reader<R> {
                     return Ok(n);
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(source) => return Err(Error::Stream { context: "reading model.bin", source }),
+                Err(source) => {
+                    return Err(Error::Stream {
+                        context: "reading model.bin",
+                        source,
+                    });
+                }
             }
         }
     }
@@ -250,20 +348,24 @@ impl<R: Read> Reader<R> {
         let mut buf = vec![0u8; usize::from(len)];
         self.exact(&mut buf, context)?;
         if buf.pop() != Some(0) {
-            return Err(corrupt(format!("{context} at offset {} is not NUL-terminated", self.offset)));
+            return Err(corrupt(format!(
+                "{context} at offset {} is not NUL-terminated",
+                self.offset
+            )));
         }
         String::from_utf8(buf).map_err(|_| corrupt(format!("{context} is not UTF-8")))
     }
 
     fn bytes(&mut self, n: u64, context: &str, progress: &mut dyn Progress) -> Result<Vec<u8>> {
-        let n = usize::try_from(n).map_err(|_| corrupt(format!("{context}: {n} bytes do not fit in memory")))?;
+        let n = usize::try_from(n)
+            .map_err(|_| corrupt(format!("{context}: {n} bytes do not fit in memory")))?;
         let mut data = Vec::new();
         while data.len() < n {
             let start = data.len();
             let end = n.min(start + CHUNK);
             data.resize(end, 0);
             self.exact(&mut data[start..end], context)?;
-            progress.event(ProgressEvent::Advance { delta: (end - start) as u64 });
+            self.report(progress);
         }
         Ok(data)
     }
@@ -315,11 +417,23 @@ mod tests {
     }
 
     #[test]
+    fn write_model_reproduces_the_input() {
+        let file = tiny_file();
+        let m = read_model(&file[..], None, &mut NoProgress).unwrap();
+        let mut again = Vec::new();
+        write_model(&m, &mut again).unwrap();
+        assert_eq!(again, file);
+    }
+
+    #[test]
     fn every_truncation_is_reported_as_truncated() {
         let file = tiny_file();
         for cut in 0..file.len() {
             let err = read_model(&file[..cut], None, &mut NoProgress).unwrap_err();
-            assert!(matches!(err, Error::Truncated { .. }), "cut at {cut}: {err}");
+            assert!(
+                matches!(err, Error::Truncated { .. }),
+                "cut at {cut}: {err}"
+            );
         }
     }
 
@@ -327,19 +441,28 @@ mod tests {
     fn trailing_bytes_bad_version_and_dtype_are_rejected() {
         let mut file = tiny_file();
         file.push(7);
-        assert!(matches!(read_model(&file[..], None, &mut NoProgress), Err(Error::Corrupt { .. })));
+        assert!(matches!(
+            read_model(&file[..], None, &mut NoProgress),
+            Err(Error::Corrupt { .. })
+        ));
 
         let mut file = tiny_file();
         file[0] = 5;
         assert!(matches!(
             read_model(&file[..], None, &mut NoProgress),
-            Err(Error::BadVersion { found: 5, supported: 6 })
+            Err(Error::BadVersion {
+                found: 5,
+                supported: 6
+            })
         ));
 
         let mut file = tiny_file();
         // After the dtype byte: byte count, 4 data bytes, alias count, "c" and "b/weight" strings.
         let dtype_at = file.len() - 1 - (4 + 4 + 4 + 4 + 11);
-        assert_eq!(file[dtype_at], 4, "test offset points at the f16 dtype byte");
+        assert_eq!(
+            file[dtype_at], 4,
+            "test offset points at the f16 dtype byte"
+        );
         file[dtype_at] = 9;
         let err = read_model(&file[..], None, &mut NoProgress).unwrap_err();
         assert!(matches!(err, Error::UnknownDtype { code: 9, .. }), "{err}");

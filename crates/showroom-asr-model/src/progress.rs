@@ -72,9 +72,11 @@ pub fn indicatif_progress() -> impl Progress {
                 Some(total) => {
                     let b = ProgressBar::new(total);
                     b.set_style(
-                        ProgressStyle::with_template("{msg:>18} [{bar:40}] {bytes}/{total_bytes} {eta}")
-                            .expect("static template")
-                            .progress_chars("=> "),
+                        ProgressStyle::with_template(
+                            "{msg:>18} [{bar:40}] {bytes}/{total_bytes} {eta}",
+                        )
+                        .expect("static template")
+                        .progress_chars("=> "),
                     );
                     b
                 }

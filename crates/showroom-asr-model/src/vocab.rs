@@ -22,7 +22,11 @@ impl Vocabulary {
     /// Parses the contents of vocabulary.txt (one token per line).
     pub fn parse(text: &str) -> Result<Self> {
         let text = text.strip_suffix('\n').unwrap_or(text);
-        Self::from_tokens(text.split('\n').map(|t| t.strip_suffix('\r').unwrap_or(t).to_owned()).collect())
+        Self::from_tokens(
+            text.split('\n')
+                .map(|t| t.strip_suffix('\r').unwrap_or(t).to_owned())
+                .collect(),
+        )
     }
 
     /// Reads and parses a vocabulary.txt file.
@@ -36,7 +40,12 @@ impl Vocabulary {
         let eot_id = tokens
             .iter()
             .position(|t| t == END_OF_TEXT)
-            .ok_or_else(|| Error::Vocabulary(format!("no {END_OF_TEXT} token among {} lines", tokens.len())))?;
+            .ok_or_else(|| {
+                Error::Vocabulary(format!(
+                    "no {END_OF_TEXT} token among {} lines",
+                    tokens.len()
+                ))
+            })?;
         let vocab = Self { tokens, eot_id };
         for id in 0..eot_id {
             vocab.token_bytes(id)?;
@@ -65,12 +74,16 @@ impl Vocabulary {
 
     /// The raw bytes of an ordinary token (GPT-2 byte-level encoding inverted).
     pub fn token_bytes(&self, id: usize) -> Result<Vec<u8>> {
-        let token = self.token(id).ok_or_else(|| Error::Vocabulary(format!("no token {id}")))?;
+        let token = self
+            .token(id)
+            .ok_or_else(|| Error::Vocabulary(format!("no token {id}")))?;
         token
             .chars()
             .map(|c| {
                 unicode_to_byte(c).ok_or_else(|| {
-                    Error::Vocabulary(format!("token {id} {token:?} has character {c:?} outside GPT-2's byte map"))
+                    Error::Vocabulary(format!(
+                        "token {id} {token:?} has character {c:?} outside GPT-2's byte map"
+                    ))
                 })
             })
             .collect()
@@ -85,7 +98,10 @@ pub fn unicode_to_byte(c: char) -> Option<u8> {
         return u8::try_from(code).ok();
     }
     let n = code.checked_sub(256)?;
-    (0u32..256).filter(|&b| !is_printable_byte(b)).nth(usize::try_from(n).ok()?).map(|b| b as u8)
+    (0u32..256)
+        .filter(|&b| !is_printable_byte(b))
+        .nth(usize::try_from(n).ok()?)
+        .map(|b| b as u8)
 }
 
 /// GPT-2's `bytes_to_unicode`.
@@ -129,7 +145,13 @@ mod tests {
 
     #[test]
     fn rejects_missing_end_of_text_and_unmappable_tokens() {
-        assert!(matches!(Vocabulary::parse("a\nb\n"), Err(Error::Vocabulary(_))));
-        assert!(matches!(Vocabulary::parse("a b\n<|endoftext|>"), Err(Error::Vocabulary(_))));
+        assert!(matches!(
+            Vocabulary::parse("a\nb\n"),
+            Err(Error::Vocabulary(_))
+        ));
+        assert!(matches!(
+            Vocabulary::parse("a b\n<|endoftext|>"),
+            Err(Error::Vocabulary(_))
+        ));
     }
 }

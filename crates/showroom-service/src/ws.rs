@@ -28,6 +28,8 @@ struct Connection {
     state: Arc<AppState>,
     session: Session,
     joined: Option<Joined>,
+    /// This connection's participant sent `leave`: close after the reply.
+    left: bool,
     tokens: f64,
     last_refill: Instant,
 }
@@ -35,8 +37,7 @@ struct Connection {
 pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
     state.metrics.connections.inc();
     let (mut sink, mut stream) = socket.split();
-    let mut conn = Connection { state: state.clone(), session: Session::new(), joined: None, tokens: RATE_PER_S * 2.0, last_refill: Instant::now() };
-    let mut left = false;
+    let mut conn = Connection { state: state.clone(), session: Session::new(), joined: None, left: false, tokens: RATE_PER_S * 2.0, last_refill: Instant::now() };
     loop {
         let outgoing = async {
             match conn.joined.as_mut() {
@@ -69,18 +70,16 @@ pub async fn serve(socket: WebSocket, state: Arc<AppState>) {
             if let ServerMessage::Error { fatal: true, .. } = msg {
                 fatal = true;
             }
-            if let ServerMessage::ParticipantLeft { reason: LeaveReason::Left, .. } = msg {
-                left = true;
-            }
             if sink.send(Message::Text(Utf8Bytes::from(encode(&msg)))).await.is_err() {
                 fatal = true;
             }
         }
-        if fatal || left {
+        if fatal || conn.left {
             let _ = sink.send(Message::Close(Some(CloseFrame { code: 1000, reason: Utf8Bytes::from_static("bye") }))).await;
             break;
         }
     }
+    let left = conn.left;
     conn.on_disconnect(left);
     state.metrics.connections.dec();
 }
@@ -240,6 +239,7 @@ impl Connection {
             Request::Leave => {
                 let (call, pid) = self.ids()?;
                 self.session.close();
+                self.left = true;
                 remove_participant(&self.state, &call.0, &pid.0, LeaveReason::Left).await;
                 Ok(vec![ServerMessage::ParticipantLeft { participant_id: pid.0, reason: LeaveReason::Left }])
             }

@@ -149,6 +149,9 @@ async fn a_leaving_participant_is_announced_and_its_tracks_unpublished() {
     let kinds: Vec<String> = seen.iter().map(|m| format!("{m:?}").chars().take(60).collect()).collect();
     assert!(seen.iter().any(|m| matches!(m, ServerMessage::TrackUnpublished { participant_id, .. } if *participant_id == cid)), "{kinds:#?}");
     assert!(seen.contains(&ServerMessage::ParticipantLeft { participant_id: cid, reason: LeaveReason::Left }), "{seen:?}");
+    // The agent stays connected: its socket still answers.
+    agent.send(&showroom_signaling::ClientMessage::Ping { ts: Some(7.0) });
+    agent.expect(Duration::from_secs(3), |m| matches!(m, ServerMessage::Pong { ts: Some(t), .. } if *t == 7.0)).await.unwrap();
     // The agent's subscriber connection is renegotiated without the track.
     assert!(seen.iter().any(|m| matches!(m, ServerMessage::Offer { tracks, .. } if tracks.is_empty())), "{seen:?}");
 }
