@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{pump, start_gateway, Sources};
+use common::{pump, start_gateway, token, unix_now, Sources};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use showroom_signaling::{Claims, Role};
@@ -12,10 +12,6 @@ use showroom_testkit::Kind;
 use tokio_tungstenite::tungstenite::Message;
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
 
 async fn open(url: &str) -> Ws {
     tokio_tungstenite::connect_async(url).await.expect("websocket opens").0
@@ -44,21 +40,6 @@ fn code(v: &Option<Value>) -> &str {
 /// After a fatal error the server closes the socket.
 async fn assert_closed(ws: &mut Ws) {
     assert!(next(ws).await.is_none(), "socket should be closed after a fatal error");
-}
-
-fn token(gw: &showroom_service::RunningService, role: Role, call: Option<&str>, exp_in: i64, listen_only: bool) -> String {
-    let now = unix_now();
-    let claims = Claims {
-        sub: format!("{role:?}-x"),
-        role,
-        call: call.map(str::to_owned),
-        name: None,
-        listen_only,
-        tenant: None,
-        iat: now,
-        exp: (now as i64 + exp_in) as u64,
-    };
-    gw.state.keys.mint(&claims).unwrap()
 }
 
 fn auth(token: &str) -> String {

@@ -4,16 +4,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{pump, start_gateway, Sources};
+use common::{publishing_pair, pump, start_gateway, Sources};
 use showroom_testkit::Kind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_and_agent_receive_each_others_media_intact_and_in_order() {
     let (_gw, gateway) = start_gateway().await;
-    let (mut customer, mut agent, _call) = gateway.call_pair().await.unwrap();
-    let (mut cs, mut as_) = (Sources::default(), Sources::default());
-    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    let (mut customer, mut agent, _call, mut cs, mut as_) = publishing_pair(&gateway).await;
     let (c_id, a_id) = (customer.participant_id.clone(), agent.participant_id.clone());
     let (got_by_customer, got_by_agent) =
         tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(4)), pump(&mut agent, Some(&mut as_), Duration::from_secs(4)));

@@ -4,32 +4,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{pump, Sources, start_gateway, start_gateway_with};
-use showroom_signaling::{Claims, LeaveReason, Role, ServerMessage};
+use common::{publishing_pair, pump, start_gateway, start_gateway_with, token, Sources};
+use showroom_signaling::{LeaveReason, Role, ServerMessage};
 use showroom_testkit::{CallClient, Kind};
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_supervisor_gets_a_keyframe_within_one_second() {
     let (gw, gateway) = start_gateway().await;
-    let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
-    let (mut cs, mut as_) = (Sources::default(), Sources::default());
-    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    let claims = Claims {
-        sub: "sup-1".into(),
-        role: Role::Supervisor,
-        call: Some(call_id),
-        name: None,
-        listen_only: true,
-        tenant: None,
-        iat: unix_now(),
-        exp: unix_now() + 60,
-    };
-    let sup_token = gw.state.keys.mint(&claims).unwrap();
+    let (mut customer, mut agent, call_id, mut cs, mut as_) = publishing_pair(&gateway).await;
+    let sup_token = token(&gw, Role::Supervisor, Some(&call_id), 60, true);
     let url = gateway.signal_url();
     let late = async {
         // Publishers have been sending for a while (keyframes only every 10 s, so only a PLI
@@ -57,10 +40,7 @@ async fn late_supervisor_gets_a_keyframe_within_one_second() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_socket_and_ice_path_resume_without_the_other_party_noticing() {
     let (_gw, gateway) = start_gateway().await;
-    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
-    let (mut cs, mut as_) = (Sources::default(), Sources::default());
-    customer.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
-    agent.publish(&[Kind::Audio, Kind::Video]).await.unwrap();
+    let (mut customer, mut agent, _, mut cs, mut as_) = publishing_pair(&gateway).await;
     let cid = customer.participant_id.clone();
     let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, Some(&mut as_), Duration::from_secs(1)));
 

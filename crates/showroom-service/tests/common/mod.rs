@@ -9,6 +9,34 @@ use showroom_service::{Config, RunningService};
 use showroom_testkit::media::{verify_payload, vp8_header_len, vp8_is_keyframe, AudioSource, VideoSource};
 use showroom_testkit::{CallClient, Gateway, Kind, PeerEvent};
 
+/// A customer and an agent in one call, both publishing audio and video, with their sources.
+pub async fn publishing_pair(gateway: &Gateway) -> (CallClient, CallClient, String, Sources, Sources) {
+    let (mut customer, mut agent, call_id) = gateway.call_pair().await.expect("call set up");
+    customer.publish(&[Kind::Audio, Kind::Video]).await.expect("customer publishes");
+    agent.publish(&[Kind::Audio, Kind::Video]).await.expect("agent publishes");
+    (customer, agent, call_id, Sources::default(), Sources::default())
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A token signed by the gateway's key, expiring `exp_in` seconds from now (negative: expired).
+pub fn token(gw: &RunningService, role: showroom_signaling::Role, call: Option<&str>, exp_in: i64, listen_only: bool) -> String {
+    let now = unix_now();
+    let claims = showroom_signaling::Claims {
+        sub: format!("{role:?}-x").to_lowercase(),
+        role,
+        call: call.map(str::to_owned),
+        name: None,
+        listen_only,
+        tenant: None,
+        iat: now,
+        exp: (now as i64 + exp_in) as u64,
+    };
+    gw.state.keys.mint(&claims).unwrap()
+}
+
 pub async fn start_gateway() -> (RunningService, Gateway) {
     start_gateway_with(|_| {}).await
 }
