@@ -9,6 +9,8 @@ source scripts/deps.sh
 bash scripts/pages.sh
 echo "==> cargo build --release"
 cargo build --release --locked -p showroom
+# The Whisper model for on-box transcripts (fetched once, converted by our own converter).
+"$CARGO_TARGET_DIR/release/showroom" model fetch tiny.en --models-dir "$SHOWROOM_CACHE/models"
 http="${SHOWROOM_HTTP_BIND:-0.0.0.0:8080}"
 echo
 echo "Showroom: open http://localhost:${http##*:}/ (shopper) and http://localhost:${http##*:}/agent (agent) in two windows."
