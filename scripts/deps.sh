@@ -6,10 +6,13 @@ set -euo pipefail
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+# showroom-asr tests synthesise Spanish and German sentences (sox resamples them).
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
-# whisper-rs (dev-dependency of showroom-asr-model) builds whisper.cpp with cmake and bindgen.
+# whisper-rs (dev-dependency of showroom-asr-model) builds whisper.cpp with cmake and bindgen;
+# the `opus` crate (showroom-asr-audio) builds its bundled libopus with cmake (no libopus-dev).
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
