@@ -3,10 +3,12 @@
 //! under overload the pool degrades in order (fewer partials, finals only, visible lag) and an
 //! utterance it cannot transcribe in time is reported as such, never dropped silently.
 //!
-//! **API boundary:** knows nothing of RTP, Opus, Whisper or the network. Audio arrives as 16 kHz
-//! mono utterances ([`Utterance`]); recognition is a [`Recognizer`]; results leave as
+//! **API boundary:** knows nothing of Whisper, the SFU or the network. Opus RTP packets come in
+//! ([`TrackPacket`], through [`run_feed`], which segments them with `showroom-asr-audio`), or
+//! ready 16 kHz utterances ([`Utterance`]); recognition is a [`Recognizer`]; results leave as
 //! [`LiveEvent`]s through a callback.
 
+mod feed;
 pub mod metrics;
 pub mod policy;
 mod pool;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 
 pub use metrics::AsrMetrics;
 pub use policy::{Mode, PolicyConfig};
+pub use feed::{run_feed, Speakers, TrackPacket};
 pub use pool::AsrPool;
 
 /// Whose audio: one party's track in one call.
