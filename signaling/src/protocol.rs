@@ -179,6 +179,10 @@ pub enum ClientMessage {
         #[serde(default)]
         max_layer: Option<u8>,
     },
+    /// Receive live transcripts of the call (captions). Agents and supervisors always do.
+    SetCaptions {
+        enabled: bool,
+    },
     /// Ask the server to send a fresh subscriber offer with new ICE credentials (the client's
     /// network changed). Publisher ICE restarts are ordinary offers with new credentials.
     RestartIce {
@@ -253,6 +257,26 @@ pub enum ServerMessage {
         participant_id: String,
         muted: bool,
     },
+    /// Live speech-to-text of one participant's utterance. Partials come at least every second
+    /// while they speak (`text` is settled, `tentative` may still change); then one final, or
+    /// `not_transcribed` with the reason in `tentative`. Sent to agents and supervisors, and to
+    /// the shopper after `set_captions`.
+    Transcript {
+        participant_id: String,
+        role: Role,
+        utterance: u64,
+        status: TranscriptStatus,
+        /// Seconds since the call's first audio.
+        start_s: f64,
+        end_s: f64,
+        text: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tentative: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confidence: Option<f32>,
+    },
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ts: Option<f64>,
@@ -267,6 +291,14 @@ pub enum ServerMessage {
         /// connection stays usable (`false`). See [`ErrorCode::is_fatal`].
         fatal: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptStatus {
+    Partial,
+    Final,
+    NotTranscribed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +342,7 @@ impl ClientMessage {
             ClientMessage::Mute { .. } => "mute",
             ClientMessage::SetQuality { .. } => "set_quality",
             ClientMessage::RestartIce { .. } => "restart_ice",
+            ClientMessage::SetCaptions { .. } => "set_captions",
             ClientMessage::Leave {} => "leave",
             ClientMessage::Ping { .. } => "ping",
         }

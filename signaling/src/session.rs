@@ -28,6 +28,7 @@ pub enum Request {
     Mute { mid: String, muted: bool },
     SetQuality { track_id: String, max_layer: Option<u8> },
     RestartSubscriberIce,
+    SetCaptions { enabled: bool },
     Leave,
     Ping { ts: Option<f64> },
 }
@@ -185,6 +186,7 @@ impl Session {
                 ErrorCode::OutOfOrder,
                 "restart publisher ICE with a new offer (iceRestart: true)",
             )),
+            ClientMessage::SetCaptions { enabled } => Ok(Request::SetCaptions { enabled }),
             ClientMessage::Leave {} => Ok(Request::Leave),
             ClientMessage::Ping { ts } => Ok(Request::Ping { ts }),
             ClientMessage::Auth { .. } | ClientMessage::Join { .. } => {

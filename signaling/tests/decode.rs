@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use showroom_signaling::{
-    decode_frame, encode, ClientMessage, Envelope, ErrorCode, IceCandidate, PeerRole, ResumeRequest, ServerMessage,
-    TrackAnnouncement, TrackSource, MAX_MESSAGE_BYTES,
+    decode_frame, encode, ClientMessage, Envelope, ErrorCode, IceCandidate, PeerRole, ResumeRequest, Role,
+    ServerMessage, TrackAnnouncement, TrackSource, TranscriptStatus, MAX_MESSAGE_BYTES,
 };
 
 fn code(frame: &str) -> Result<&'static str, ErrorCode> {
@@ -60,6 +60,10 @@ fn error_table() {
         (r#"{"v":1,"type":"mute","mid":"0"}"#, Err(BadMessage)),
         (r#"{"v":1,"type":"set_quality","track_id":"t","max_layer":256}"#, Err(BadMessage)),
         (r#"{"v":1,"type":"set_quality","track_id":"t","max_layer":-1}"#, Err(BadMessage)),
+        (r#"{"v":1,"type":"set_captions"}"#, Err(BadMessage)),
+        (r#"{"v":1,"type":"set_captions","enabled":null}"#, Err(BadMessage)),
+        (r#"{"v":1,"type":"set_captions","enabled":1}"#, Err(BadMessage)),
+        (r#"{"v":1,"type":"set_captions","enabled":true,"id":"1"}"#, Err(BadMessage)),
         (r#"{"v":1,"type":"candidate","pc":"publisher","candidate":"candidate:1"}"#, Err(BadMessage)),
         (r#"{"v":1,"type":"join","resume":{"participant_id":"p"}}"#, Err(BadMessage)),
         // Optional fields may be null or absent.
@@ -67,6 +71,7 @@ fn error_table() {
         (r#"{"v":1,"type":"set_quality","track_id":"t"}"#, Ok("set_quality")),
         (r#"{"v":1,"type":"join","id":null,"call_id":null,"name":null,"resume":null}"#, Ok("join")),
         (r#"{"v":1,"type":"ping","ts":null}"#, Ok("ping")),
+        (r#"{"v":1,"type":"set_captions","enabled":false}"#, Ok("set_captions")),
     ];
     for (frame, want) in cases {
         assert_eq!(&code(frame), want, "{frame}");
@@ -141,6 +146,8 @@ fn all_client_messages() -> Vec<ClientMessage> {
         ClientMessage::Mute { id: Some("4".into()), mid: "0".into(), muted: true },
         ClientMessage::SetQuality { track_id: "TR_1".into(), max_layer: Some(2) },
         ClientMessage::SetQuality { track_id: "TR_1".into(), max_layer: None },
+        ClientMessage::SetCaptions { enabled: true },
+        ClientMessage::SetCaptions { enabled: false },
         ClientMessage::RestartIce { pc: PeerRole::Subscriber },
         ClientMessage::Leave {},
         ClientMessage::Ping { ts: Some(1_700_000_000_000.0) },
@@ -167,6 +174,45 @@ fn encode_adds_the_envelope() {
     assert_eq!(back.msg, ServerMessage::Pong { ts: None, server_time_ms: 5 });
 }
 
+#[test]
+fn transcripts_omit_empty_optional_fields() {
+    let partial = ServerMessage::Transcript {
+        participant_id: "PA_1".into(),
+        role: Role::Agent,
+        utterance: 3,
+        status: TranscriptStatus::Partial,
+        start_s: 1.25,
+        end_s: 2.0,
+        text: "the green".into(),
+        tentative: String::new(),
+        language: None,
+        confidence: None,
+    };
+    let text = encode(&partial);
+    assert_eq!(
+        text,
+        r#"{"v":1,"type":"transcript","participant_id":"PA_1","role":"agent","utterance":3,"status":"partial","start_s":1.25,"end_s":2.0,"text":"the green"}"#
+    );
+    let back: Envelope<ServerMessage> = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.msg, partial);
+    let not_transcribed = ServerMessage::Transcript {
+        participant_id: "PA_1".into(),
+        role: Role::Customer,
+        utterance: 4,
+        status: TranscriptStatus::NotTranscribed,
+        start_s: 3.5,
+        end_s: 4.0,
+        text: String::new(),
+        tentative: "overloaded".into(),
+        language: None,
+        confidence: Some(0.875),
+    };
+    assert_eq!(
+        encode(&not_transcribed),
+        r#"{"v":1,"type":"transcript","participant_id":"PA_1","role":"customer","utterance":4,"status":"not_transcribed","start_s":3.5,"end_s":4.0,"text":"","tentative":"overloaded","confidence":0.875}"#
+    );
+}
+
 /// Builds frames that are JSON objects with random keys and values, often close to valid.
 fn arb_frame() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
@@ -186,11 +232,12 @@ fn arb_frame() -> impl Strategy<Value = String> {
         ]
     });
     let ty = prop::sample::select(vec![
-        "auth", "join", "offer", "answer", "candidate", "mute", "set_quality", "restart_ice", "leave", "ping", "pong", "",
+        "auth", "join", "offer", "answer", "candidate", "mute", "set_quality", "set_captions", "restart_ice", "leave", "ping",
+        "pong", "",
     ]);
     let keys = prop::sample::select(vec![
         "id", "token", "call_id", "name", "resume", "pc", "sdp", "tracks", "candidate", "mid", "muted", "track_id",
-        "max_layer", "ts", "x",
+        "max_layer", "ts", "enabled", "x",
     ]);
     (prop::option::of(0u64..3), ty, prop::collection::vec((keys, value), 0..5)).prop_map(|(v, ty, fields)| {
         let mut obj = serde_json::Map::new();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use showroom_signaling::{
     decode_frame, encode, Claims, ClientMessage, Envelope, ErrorCode, IceCandidate, LeaveReason, ParticipantInfo,
     PeerRole, ResumeRequest, Role, ServerMessage, SubscribedTrack, TrackAnnouncement, TrackInfo, TrackKind,
-    TrackSource,
+    TrackSource, TranscriptStatus,
 };
 
 fn schema() -> Value {
@@ -100,6 +100,10 @@ fn schema_enums_match_serde() {
         enum_of("LeaveReason"),
         serde_names(&[LeaveReason::Left, LeaveReason::Timeout, LeaveReason::Kicked, LeaveReason::CallEnded])
     );
+    assert_eq!(
+        enum_of("TranscriptStatus"),
+        serde_names(&[TranscriptStatus::Partial, TranscriptStatus::Final, TranscriptStatus::NotTranscribed])
+    );
 }
 
 fn participant(id: &str, role: Role, name: Option<&str>) -> ParticipantInfo {
@@ -153,6 +157,7 @@ fn client_messages(full: bool) -> Vec<ClientMessage> {
         ClientMessage::Candidate { pc: PeerRole::Publisher, candidate: candidate(full) },
         ClientMessage::Mute { id: id("5"), mid: "0".into(), muted: true },
         ClientMessage::SetQuality { track_id: "TR_1".into(), max_layer: full.then_some(255) },
+        ClientMessage::SetCaptions { enabled: full },
         ClientMessage::RestartIce { pc: PeerRole::Subscriber },
         ClientMessage::Leave {},
         ClientMessage::Ping { ts: full.then_some(1.5) },
@@ -166,11 +171,12 @@ fn client_messages(full: bool) -> Vec<ClientMessage> {
         ClientMessage::Candidate { .. } => 4,
         ClientMessage::Mute { .. } => 5,
         ClientMessage::SetQuality { .. } => 6,
-        ClientMessage::RestartIce { .. } => 7,
-        ClientMessage::Leave {} => 8,
-        ClientMessage::Ping { .. } => 9,
+        ClientMessage::SetCaptions { .. } => 7,
+        ClientMessage::RestartIce { .. } => 8,
+        ClientMessage::Leave {} => 9,
+        ClientMessage::Ping { .. } => 10,
     };
-    assert!(msgs.iter().map(order).eq(0..10));
+    assert!(msgs.iter().map(order).eq(0..11));
     msgs
 }
 
@@ -208,6 +214,18 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
         ServerMessage::TrackPublished { track: track() },
         ServerMessage::TrackUnpublished { track_id: "TR_1".into(), participant_id: "PA_a".into() },
         ServerMessage::TrackMuted { track_id: "TR_1".into(), participant_id: "PA_a".into(), muted: true },
+        ServerMessage::Transcript {
+            participant_id: "PA_a".into(),
+            role: Role::Customer,
+            utterance: 7,
+            status: if full { TranscriptStatus::Final } else { TranscriptStatus::Partial },
+            start_s: 12.5,
+            end_s: 14.75,
+            text: "Does it come in green?".into(),
+            tentative: if full { "maybe".into() } else { String::new() },
+            language: full.then(|| "en".into()),
+            confidence: full.then_some(0.875),
+        },
         ServerMessage::Pong { ts: full.then_some(1_700_000_000_123.0), server_time_ms: 1_700_000_000_456 },
         ServerMessage::Error { r#ref: r("4"), code: ErrorCode::CallFull, message: "full".into(), fatal: true },
     ];
@@ -222,10 +240,11 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
         ServerMessage::TrackPublished { .. } => 7,
         ServerMessage::TrackUnpublished { .. } => 8,
         ServerMessage::TrackMuted { .. } => 9,
-        ServerMessage::Pong { .. } => 10,
-        ServerMessage::Error { .. } => 11,
+        ServerMessage::Transcript { .. } => 10,
+        ServerMessage::Pong { .. } => 11,
+        ServerMessage::Error { .. } => 12,
     };
-    assert!(msgs.iter().map(order).eq(0..12));
+    assert!(msgs.iter().map(order).eq(0..13));
     msgs
 }
 
@@ -376,6 +395,10 @@ fn invalid_frames_do_not_validate() {
         json!({"v": 1, "type": "candidate", "pc": "publisher", "candidate": {"sdpMid": "0"}}),
         json!({"v": 1, "type": "join", "resume": {"participant_id": "PA_1"}}),
         json!({"v": 1, "type": "leave", "reason": "bye"}),
+        json!({"v": 1, "type": "set_captions"}),
+        json!({"v": 1, "type": "set_captions", "enabled": null}),
+        json!({"v": 1, "type": "set_captions", "enabled": "true"}),
+        json!({"v": 1, "type": "set_captions", "enabled": true, "id": "1"}),
         json!([{"v": 1, "type": "ping"}]),
     ];
     for frame in &bad_client {
@@ -392,6 +415,11 @@ fn invalid_frames_do_not_validate() {
         json!({"v": 1, "type": "track_published", "track": {"track_id": "t", "participant_id": "p", "kind": "video", "source": "camera", "muted": false}}),
         json!({"v": 1, "type": "authed", "identity": "x", "role": "guest", "call_id": "c"}),
         json!({"v": 1, "type": "offer", "pc": "subscriber", "sdp": "x"}),
+        json!({"v": 1, "type": "transcript", "participant_id": "p", "role": "agent", "utterance": 1, "status": "done", "start_s": 1.0, "end_s": 2.0, "text": "x"}),
+        json!({"v": 1, "type": "transcript", "participant_id": "p", "role": "agent", "utterance": -1, "status": "final", "start_s": 1.0, "end_s": 2.0, "text": "x"}),
+        json!({"v": 1, "type": "transcript", "participant_id": "p", "role": "agent", "utterance": 1, "status": "partial", "start_s": 1.0, "end_s": 2.0}),
+        json!({"v": 1, "type": "transcript", "participant_id": "p", "role": "agent", "utterance": 1, "status": "partial", "start_s": 1.0, "end_s": 2.0, "text": "x", "tentative": null}),
+        json!({"v": 1, "type": "transcript", "participant_id": "p", "role": "agent", "utterance": 1, "status": "final", "start_s": "1.0", "end_s": 2.0, "text": "x"}),
         json!({"type": "pong", "server_time_ms": 1}),
         json!({"v": 1, "type": "ping"}),
     ];

@@ -92,6 +92,7 @@ fn messages() -> Vec<(&'static str, ClientMessage)> {
         ("candidate", ClientMessage::Candidate { pc: PeerRole::Publisher, candidate: cand }),
         ("mute", ClientMessage::Mute { id: None, mid: "0".into(), muted: true }),
         ("set_quality", ClientMessage::SetQuality { track_id: "TR_x_0".into(), max_layer: Some(0) }),
+        ("set_captions", ClientMessage::SetCaptions { enabled: true }),
         ("restart_ice_sub", ClientMessage::RestartIce { pc: PeerRole::Subscriber }),
         ("restart_ice_pub", ClientMessage::RestartIce { pc: PeerRole::Publisher }),
         ("leave", ClientMessage::Leave {}),
@@ -109,6 +110,7 @@ fn variant_name(m: &ClientMessage) -> &'static str {
         ClientMessage::Candidate { .. } => "candidate",
         ClientMessage::Mute { .. } => "mute",
         ClientMessage::SetQuality { .. } => "set_quality",
+        ClientMessage::SetCaptions { .. } => "set_captions",
         ClientMessage::RestartIce { .. } => "restart_ice",
         ClientMessage::Leave {} => "leave",
         ClientMessage::Ping { .. } => "ping",
@@ -125,6 +127,7 @@ fn request_name(r: &Request) -> &'static str {
         Request::Mute { .. } => "Mute",
         Request::SetQuality { .. } => "SetQuality",
         Request::RestartSubscriberIce => "RestartSubscriberIce",
+        Request::SetCaptions { .. } => "SetCaptions",
         Request::Leave => "Leave",
         Request::Ping { .. } => "Ping",
     }
@@ -141,11 +144,11 @@ use Expect::{Err as E, Ok as K};
 
 /// Columns follow `messages()`:
 /// auth, join, offer_pub, offer_sub, answer_sub, answer_pub, candidate, mute, set_quality,
-/// restart_ice_sub, restart_ice_pub, leave, ping.
-fn table() -> Vec<(Start, [Expect; 13])> {
+/// set_captions, restart_ice_sub, restart_ice_pub, leave, ping.
+fn table() -> Vec<(Start, [Expect; 14])> {
     vec![
-        (Start::AwaitingAuth, [K("Authed"), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), K("Ping")]),
-        (Start::Authed, [E(OOO), K("Join"), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), K("Ping")]),
+        (Start::AwaitingAuth, [K("Authed"), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), E(NA), K("Ping")]),
+        (Start::Authed, [E(OOO), K("Join"), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), E(OOO), K("Ping")]),
         (
             Start::Joined,
             [
@@ -158,6 +161,7 @@ fn table() -> Vec<(Start, [Expect; 13])> {
                 K("Candidate"),
                 K("Mute"),
                 K("SetQuality"),
+                K("SetCaptions"),
                 K("RestartSubscriberIce"),
                 E(OOO),
                 K("Leave"),
@@ -176,13 +180,14 @@ fn table() -> Vec<(Start, [Expect; 13])> {
                 K("Candidate"),
                 K("Mute"),
                 K("SetQuality"),
+                K("SetCaptions"),
                 K("RestartSubscriberIce"),
                 E(OOO),
                 K("Leave"),
                 K("Ping"),
             ],
         ),
-        (Start::Closed, [E(OOO); 13]),
+        (Start::Closed, [E(OOO); 14]),
     ]
 }
 
@@ -202,7 +207,7 @@ fn every_state_times_every_message() {
     let mut seen: Vec<&str> = msgs.iter().map(|(_, m)| variant_name(m)).collect();
     seen.sort_unstable();
     seen.dedup();
-    assert_eq!(seen.len(), 10, "the table must cover every ClientMessage variant: {seen:?}");
+    assert_eq!(seen.len(), 11, "the table must cover every ClientMessage variant: {seen:?}");
     let mut failures = Vec::new();
     for (start, row) in &table {
         for ((name, msg), want) in msgs.iter().zip(row) {
@@ -355,6 +360,10 @@ fn requests_carry_the_message_payload() {
     assert_eq!(s.handle(q, &keys(), NOW).unwrap(), Request::SetQuality { track_id: "T".into(), max_layer: None });
     let m = ClientMessage::Mute { id: None, mid: "1".into(), muted: false };
     assert_eq!(s.handle(m, &keys(), NOW).unwrap(), Request::Mute { mid: "1".into(), muted: false });
+    for enabled in [true, false] {
+        let c = ClientMessage::SetCaptions { enabled };
+        assert_eq!(s.handle(c, &keys(), NOW).unwrap(), Request::SetCaptions { enabled });
+    }
 }
 
 #[test]

@@ -37,6 +37,9 @@ pub struct Hints {
     pub language: Option<String>,
     /// Translate to English.
     pub translate: bool,
+    /// Text said just before (the stream's previous final): context that helps the recognizer
+    /// across utterance boundaries. The pool fills it in.
+    pub prompt: Option<String>,
 }
 
 /// An utterance so far (for a partial) or complete (for a final).

@@ -29,6 +29,8 @@ struct State {
     hypotheses: HashMap<(StreamKey, u64), String>,
     /// Utterances whose final has been submitted: later partials for them are stale.
     finalised: HashMap<StreamKey, u64>,
+    /// The latest final text per stream, given to the next passes as context.
+    last_final: HashMap<StreamKey, String>,
     closed: bool,
 }
 
@@ -194,10 +196,14 @@ fn next_work(inner: &Inner) -> Option<Work> {
 
 fn worker(inner: &Inner) {
     while let Some(work) = next_work(inner) {
-        let (q, is_final) = match work {
+        let (mut q, is_final) = match work {
             Work::Final(q) => (q, true),
             Work::Partial(q) => (q, false),
         };
+        if q.utterance.hints.prompt.is_none() {
+            let state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+            q.utterance.hints.prompt = state.last_final.get(&q.utterance.stream).cloned();
+        }
         let u = &q.utterance;
         let started = Instant::now();
         let result = inner.recognizer.recognize(&u.audio, &u.hints);
@@ -208,7 +214,12 @@ fn worker(inner: &Inner) {
         let key = (u.stream.clone(), u.utterance);
         match (result, is_final) {
             (Ok(r), true) => {
-                inner.state.lock().unwrap_or_else(|e| e.into_inner()).hypotheses.remove(&key);
+                let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.hypotheses.remove(&key);
+                if !r.text.trim().is_empty() {
+                    state.last_final.insert(u.stream.clone(), r.text.clone());
+                }
+                drop(state);
                 (inner.emit)(LiveEvent::Final {
                     stream: u.stream,
                     utterance: u.utterance,

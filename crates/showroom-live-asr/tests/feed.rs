@@ -25,7 +25,7 @@ impl Speakers for Roles {
         Some(if participant == "PA_c" { "customer" } else { "agent" }.into())
     }
     fn hints(&self, _call: &str) -> Hints {
-        Hints { language: Some("en".into()), translate: false }
+        Hints { language: Some("en".into()), translate: false, prompt: None }
     }
 }
 

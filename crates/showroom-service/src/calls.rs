@@ -49,6 +49,8 @@ struct Member {
     /// Increments on every attach, so a stale connection's detach is ignored.
     generation: u64,
     disconnected_at: Option<Instant>,
+    /// Shopper asked for live captions.
+    captions: bool,
 }
 
 struct Call {
@@ -212,7 +214,7 @@ impl CallRegistry {
         let resume_token = random_id("", 32);
         call.members.insert(
             participant_id.clone(),
-            Member { info, outbox, parked: None, resume_token: resume_token.clone(), generation: 1, disconnected_at: None },
+            Member { info, outbox, parked: None, resume_token: resume_token.clone(), generation: 1, disconnected_at: None, captions: false },
         );
         let participants = call.members.values().map(|m| m.info.clone()).collect();
         let tracks = call.tracks.clone();
@@ -295,6 +297,27 @@ impl CallRegistry {
                 }
             }
         }
+    }
+
+    pub fn role_of(&self, call_id: &str, participant_id: &str) -> Option<Role> {
+        self.lock().get(call_id).and_then(|c| c.members.get(participant_id)).map(|m| m.info.role)
+    }
+
+    pub fn set_captions(&self, call_id: &str, participant_id: &str, enabled: bool) {
+        if let Some(m) = self.lock().get_mut(call_id).and_then(|c| c.members.get_mut(participant_id)) {
+            m.captions = enabled;
+        }
+    }
+
+    /// Who gets live transcripts: agents and supervisors, and anyone who turned captions on.
+    pub fn transcript_recipients(&self, call_id: &str) -> Vec<String> {
+        let calls = self.lock();
+        let Some(call) = calls.get(call_id) else { return Vec::new() };
+        call.members
+            .iter()
+            .filter(|(_, m)| m.captions || matches!(m.info.role, Role::Agent | Role::Supervisor))
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Which call a participant is in (SFU events name only the participant).

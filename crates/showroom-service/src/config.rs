@@ -18,6 +18,61 @@ pub struct Config {
     pub web: WebConfig,
     pub demo: DemoConfig,
     pub sfu: SfuConfig,
+    pub asr: AsrConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrConfig {
+    /// Transcribe every call's audio on this box. Without a model file the gateway still runs
+    /// and says so in its log.
+    pub enabled: bool,
+    /// Model name as `showroom model fetch` installs it (`tiny.en`, `base`).
+    pub model: String,
+    /// A ggml file to use as is (e.g. an official whisper.cpp download); overrides `model`.
+    pub model_path: Option<PathBuf>,
+    /// Where `showroom model fetch` put its models. Empty: `$SHOWROOM_CACHE/models`, else
+    /// `~/.cache/showroom/models`.
+    pub models_dir: PathBuf,
+    /// Recognizer threads; each runs one utterance at a time. Leave cores for media.
+    pub workers: usize,
+    /// Spoken language (ISO 639-1), or empty to detect it per utterance (multilingual models).
+    pub language: String,
+    /// Give the agent English text whatever the shopper speaks (multilingual models).
+    pub translate: bool,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            model: "tiny.en".into(),
+            model_path: None,
+            models_dir: PathBuf::new(),
+            workers: 1,
+            language: String::new(),
+            translate: false,
+        }
+    }
+}
+
+impl AsrConfig {
+    /// The ggml file to load.
+    pub fn model_file(&self) -> PathBuf {
+        if let Some(p) = &self.model_path {
+            return p.clone();
+        }
+        let dir = if self.models_dir.as_os_str().is_empty() {
+            std::env::var_os("SHOWROOM_CACHE")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/showroom")))
+                .unwrap_or_default()
+                .join("models")
+        } else {
+            self.models_dir.clone()
+        };
+        dir.join(format!("ggml-{}.bin", self.model))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -107,6 +162,13 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SHOWROOM_KEYFRAME_REQUEST_INTERVAL_MS", "sfu.keyframe_request_interval_ms"),
     ("SHOWROOM_INITIAL_BANDWIDTH_BPS", "sfu.initial_bandwidth_bps"),
     ("SHOWROOM_SOCKET_BUFFER_BYTES", "sfu.socket_buffer_bytes"),
+    ("SHOWROOM_ASR_ENABLED", "asr.enabled"),
+    ("SHOWROOM_ASR_MODEL", "asr.model"),
+    ("SHOWROOM_ASR_MODEL_PATH", "asr.model_path"),
+    ("SHOWROOM_MODELS_DIR", "asr.models_dir"),
+    ("SHOWROOM_ASR_WORKERS", "asr.workers"),
+    ("SHOWROOM_ASR_LANGUAGE", "asr.language"),
+    ("SHOWROOM_ASR_TRANSLATE", "asr.translate"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +222,13 @@ impl Config {
                 "SHOWROOM_KEYFRAME_REQUEST_INTERVAL_MS" => self.sfu.keyframe_request_interval_ms = parse(var, &v)?,
                 "SHOWROOM_INITIAL_BANDWIDTH_BPS" => self.sfu.initial_bandwidth_bps = parse(var, &v)?,
                 "SHOWROOM_SOCKET_BUFFER_BYTES" => self.sfu.socket_buffer_bytes = parse(var, &v)?,
+                "SHOWROOM_ASR_ENABLED" => self.asr.enabled = parse(var, &v)?,
+                "SHOWROOM_ASR_MODEL" => self.asr.model = v,
+                "SHOWROOM_ASR_MODEL_PATH" => self.asr.model_path = Some(PathBuf::from(v)),
+                "SHOWROOM_MODELS_DIR" => self.asr.models_dir = PathBuf::from(v),
+                "SHOWROOM_ASR_WORKERS" => self.asr.workers = parse(var, &v)?,
+                "SHOWROOM_ASR_LANGUAGE" => self.asr.language = v,
+                "SHOWROOM_ASR_TRANSLATE" => self.asr.translate = parse(var, &v)?,
                 _ => unreachable!("every ENV_VARS entry is matched"),
             }
         }

@@ -8,6 +8,7 @@
 pub mod calls;
 pub mod config;
 mod http;
+mod live;
 mod ws;
 
 use std::net::SocketAddr;
@@ -79,6 +80,8 @@ pub struct RunningService {
     pub http_addr: SocketAddr,
     pub udp_addr: SocketAddr,
     pub state: Arc<AppState>,
+    /// Live transcription is running (a model was found and loaded).
+    pub transcripts: bool,
     pub task: tokio::task::JoinHandle<Result<(), ServiceError>>,
 }
 
@@ -105,10 +108,11 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
         metrics,
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
+    let transcripts = state.config.asr.enabled && live::start(&state);
     let app = http::router(state.clone());
-    tracing::info!(%http_addr, udp = %sfu.local_addr(), "showroom serving");
+    tracing::info!(%http_addr, udp = %sfu.local_addr(), transcripts, "showroom serving");
     let task = tokio::spawn(async move { axum::serve(listener, app).await.map_err(ServiceError::Serve) });
-    Ok(RunningService { http_addr, udp_addr: sfu.local_addr(), state, task })
+    Ok(RunningService { http_addr, udp_addr: sfu.local_addr(), state, transcripts, task })
 }
 
 fn track_kind(kind: MediaKind) -> TrackKind {

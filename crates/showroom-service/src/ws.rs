@@ -243,6 +243,11 @@ impl Connection {
                 remove_participant(&self.state, &call.0, &pid.0, LeaveReason::Left).await;
                 Ok(vec![ServerMessage::ParticipantLeft { participant_id: pid.0, reason: LeaveReason::Left }])
             }
+            Request::SetCaptions { enabled } => {
+                let (call, pid) = self.ids()?;
+                self.state.calls.set_captions(&call.0, &pid.0, enabled);
+                Ok(vec![])
+            }
             Request::Ping { ts } => Ok(vec![ServerMessage::Pong { ts, server_time_ms: unix_ms() }]),
         }
     }

@@ -46,6 +46,8 @@ pub async fn start_gateway_with(tweak: impl FnOnce(&mut Config)) -> (RunningServ
     config.http.bind = "127.0.0.1:0".parse().unwrap();
     config.sfu.udp_bind = "127.0.0.1:0".parse().unwrap();
     config.auth.token_secret = "integration-test-secret".into();
+    // Transcription has its own tests; the call-path tests keep their CPU for media.
+    config.asr.enabled = false;
     tweak(&mut config);
     let running = showroom_service::start(config).await.expect("gateway starts");
     let gw = Gateway::new(running.http_addr);
