@@ -16,3 +16,10 @@ fi
 if [ ! -f "$data/jfk-48k.wav" ]; then
     sox "$data/jfk.wav" -r 48000 -c 1 -b 16 "$data/jfk-48k.wav"
 fi
+# Five LibriVox sentences with their transcription (Debian pocketsphinx-testdata).
+if [ ! -d "$data/pocketsphinx-testdata/usr" ]; then
+    tmp=$(mktemp -d)
+    (cd "$tmp" && { apt-get download -qq pocketsphinx-testdata 2>/dev/null || { apt-get update -qq && apt-get download -qq pocketsphinx-testdata; }; })
+    dpkg-deb -x "$tmp"/pocketsphinx-testdata_*.deb "$data/pocketsphinx-testdata"
+    rm -rf "$tmp"
+fi

@@ -9,6 +9,7 @@
 //! [`LiveEvent`]s through a callback.
 
 mod feed;
+mod file;
 pub mod metrics;
 pub mod policy;
 mod pool;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 pub use metrics::AsrMetrics;
 pub use policy::{Mode, PolicyConfig};
 pub use feed::{run_feed, Speakers, TrackPacket};
+pub use file::{transcribe_channels, Channel};
 pub use pool::AsrPool;
 
 /// Whose audio: one party's track in one call.

@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use showroom_service::Config;
 use showroom_signaling::{Claims, Role, TokenKeys};
 
+mod transcribe;
+
 #[derive(Parser)]
 #[command(name = "showroom", version, about = "Real-time voice and video support gateway")]
 struct Cli {
@@ -41,6 +43,28 @@ enum Command {
     Model {
         #[command(subcommand)]
         command: ModelCommand,
+    },
+    /// Transcribe a recording (WAV; mono = customer, stereo = customer, agent) through the live
+    /// pipeline, printing JSON lines of final segments.
+    Transcribe {
+        file: PathBuf,
+        /// Model name installed by `model fetch` (tiny.en, base) or a ggml file.
+        #[arg(long, default_value = "tiny.en")]
+        model: String,
+        /// Spoken language (ISO 639-1); default: English on .en models, detected otherwise.
+        #[arg(long)]
+        language: Option<String>,
+        /// Translate to English (multilingual models).
+        #[arg(long)]
+        translate: bool,
+        /// Also print partial hypotheses.
+        #[arg(long)]
+        partials: bool,
+        /// Pace the input as live audio.
+        #[arg(long)]
+        realtime: bool,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
     },
     /// Mint an access token for development (uses auth.token_secret).
     Token {
@@ -173,6 +197,16 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Model { command } => model_command(command),
+        Command::Transcribe { file, model, language, translate, partials, realtime, workers } => {
+            let model = if std::path::Path::new(&model).is_file() {
+                PathBuf::from(model)
+            } else {
+                let mut asr = config.asr.clone();
+                asr.model = model;
+                asr.model_file()
+            };
+            transcribe::run(transcribe::Args { file, model, language, translate, partials, realtime, workers })
+        }
         Command::Token { call, role, identity, name, ttl, listen_only } => {
             if config.auth.token_secret.is_empty() {
                 bail!("no token secret: set auth.token_secret in the config or SHOWROOM_TOKEN_SECRET");
