@@ -4,6 +4,7 @@ import { ApiError, answerCall, getDeskToken, listWaitingCalls, type WaitingCall 
 import { CallClient, CallError } from './call-client';
 import { describeMediaError, getLocalMedia } from './media';
 import { describeError, type ParticipantInfo } from './protocol';
+import { TranscriptPanel } from './transcript';
 import { $, CallStage, escapeHtml, exposeForTests, formatDuration, getStatus, safeHttpUrl, setStatus } from './ui';
 
 const POLL_INTERVAL_MS = 1000;
@@ -28,6 +29,8 @@ let contextTimer: ReturnType<typeof setInterval> | null = null;
 const stage = new CallStage($('stage-host'), { remoteLabel: 'Customer', switchCamera: true, onEnd: () => endCall() });
 stage.reset();
 stage.setPlaceholder('<p class="big">No active call</p><p>Answer a customer from the queue to start.</p>');
+const transcript = new TranscriptPanel($('transcript-host'));
+transcript.hide();
 
 // ---- alerts & status -------------------------------------------------------------------------
 
@@ -224,6 +227,13 @@ async function answer(callId: string): Promise<void> {
   client = c;
   exposeForTests(c);
   stage.attach(c);
+  transcript.start(null);
+  document.body.classList.add('has-transcript');
+  c.on('transcript', (m) => {
+    if (c !== client) return;
+    transcript.setSelf(c.participantId);
+    transcript.update(m);
+  });
   let joined = false; // Until connect() resolves, failures are reported by its rejection.
   stage.setPlaceholder('<div class="spinner"></div><p class="big">Connecting to the customer…</p>');
   c.on('participant', ({ participant, present, reason }) => {
@@ -257,6 +267,8 @@ async function answer(callId: string): Promise<void> {
     client = null;
     exposeForTests(null);
     stage.reset();
+    transcript.hide();
+    document.body.classList.remove('has-transcript');
     const code = err instanceof CallError ? err.code : 'connection_lost';
     return failAnswer(`Could not join (${code})`, escapeHtml(`${describeError(code, (err as Error).message)} (${code})`));
   }
@@ -282,6 +294,8 @@ function endCall(detail?: string, state: 'ended' | 'error' = 'ended'): void {
   customer = null;
   renderContext();
   stage.reset();
+  transcript.end();
+  document.body.classList.toggle('has-transcript', !transcript.root.hidden);
   stage.setPlaceholder('<p class="big">Call ended</p><p>Answer the next customer from the queue.</p>');
   setBusy(false);
   setStatus(state, state === 'error' ? 'Call interrupted' : 'Call ended');

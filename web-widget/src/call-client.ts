@@ -59,6 +59,7 @@ export class CallClient extends Emitter<CallEvents> {
   private offerAgainRestart = false;
   private readonly iceWatch = new IceWatch((role) => this.peer(role), (role) => this.restartIce(role));
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private captions: boolean | null = null;
   private lastPongAt = 0;
 
   constructor(private readonly opts: CallClientOptions) {
@@ -75,6 +76,8 @@ export class CallClient extends Emitter<CallEvents> {
   get socket(): WebSocket | null { return this.ws; }
   get localStream(): MediaStream { return this.opts.stream; }
   isMuted(kind: TrackKind): boolean { return this.muted[kind]; }
+  /** Whether we asked for live captions (null: never asked; agents get transcripts anyway). */
+  get captionsEnabled(): boolean { return this.captions === true; }
 
   /** Authenticates, joins and starts publishing. Rejects with a CallError if that fails. */
   async connect(): Promise<void> {
@@ -96,6 +99,17 @@ export class CallClient extends Emitter<CallEvents> {
     for (const track of this.opts.stream.getTracks()) if (track.kind === kind) track.enabled = !muted;
     const mid = this.pubTx[kind]?.mid;
     if (mid) this.send({ type: 'mute', mid, muted });
+  }
+
+  /**
+   * Turns live captions on or off: whether the server sends us `transcript` frames (emitted as
+   * 'transcript' events). Agents and supervisors receive them regardless. Kept across resumes.
+   */
+  setCaptions(enabled: boolean): void {
+    if (this.closed) return;
+    this.captions = enabled;
+    if (this.ws && this.socketJoined && this.ws.readyState === WebSocket.OPEN) this.sendNow(this.ws, { type: 'set_captions', enabled });
+    // Otherwise onJoined sends it (not queued in the outbox, so a toggle flurry sends one frame).
   }
 
   /** Switches to the next camera (or flips facingMode) via replaceTrack; the call stays up. */
@@ -234,6 +248,8 @@ export class CallClient extends Emitter<CallEvents> {
     for (const t of msg.tracks) this.tracks.set(t.track_id, t);
     const queued = this.outbox.splice(0);
     for (const m of queued) this.send(m);
+    // A fresh session (resume refused) starts with captions off; re-sending is harmless otherwise.
+    if (this.captions !== null) this.send({ type: 'set_captions', enabled: this.captions });
     if (!wasPublished || !msg.resumed) {
       void this.publish();
     } else if (this.pub.signalingState === 'have-local-offer' && !queued.some((m) => m.type === 'offer')) {
@@ -275,6 +291,9 @@ export class CallClient extends Emitter<CallEvents> {
         if (kind) this.emit('track-muted', { participantId: msg.participant_id, kind, muted: msg.muted });
         break;
       }
+      case 'transcript':
+        this.emit('transcript', msg);
+        break;
       case 'pong':
         this.lastPongAt = Date.now();
         this.emit('pong', { rttMs: typeof msg.ts === 'number' ? Date.now() - msg.ts : null });

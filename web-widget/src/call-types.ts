@@ -1,6 +1,6 @@
 // Public types of CallClient: options, events, states and errors.
 
-import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource } from './protocol';
+import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource, TranscriptMessage } from './protocol';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -26,6 +26,8 @@ export interface CallEvents {
   'local-stream': { stream: MediaStream };
   error: { code: string; message: string; fatal: boolean };
   pong: { rttMs: number | null };
+  /** A live transcript frame (agents and supervisors always; a customer after setCaptions(true)). */
+  transcript: TranscriptMessage;
 }
 
 export class CallError extends Error {

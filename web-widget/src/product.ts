@@ -14,7 +14,7 @@ let client: CallClient | null = null;
 let waitTimer: ReturnType<typeof setInterval> | null = null;
 let expert: ParticipantInfo | null = null;
 
-const stage = new CallStage($('stage-host'), { remoteLabel: 'Expert', switchCamera: false, onEnd: () => endCall() });
+const stage = new CallStage($('stage-host'), { remoteLabel: 'Expert', switchCamera: false, captions: true, onEnd: () => endCall() });
 stage.reset();
 
 function productInfo(): ProductInfo {

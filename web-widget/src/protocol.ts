@@ -10,6 +10,7 @@ export type Role = 'customer' | 'agent' | 'supervisor' | 'reviewer' | 'admin';
 export type TrackKind = 'audio' | 'video';
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'item_camera';
 export type LeaveReason = 'left' | 'timeout' | 'kicked' | 'call_ended';
+export type TranscriptStatus = 'partial' | 'final' | 'not_transcribed';
 
 export type ErrorCode =
   | 'bad_message'
@@ -81,9 +82,33 @@ export type ClientMessage =
   | { type: 'candidate'; pc: PeerRole; candidate: IceCandidate }
   | { type: 'mute'; id?: string; mid: string; muted: boolean }
   | { type: 'set_quality'; track_id: string; max_layer: number | null }
+  | { type: 'set_captions'; enabled: boolean }
   | { type: 'restart_ice'; pc: PeerRole }
   | { type: 'leave' }
   | { type: 'ping'; ts?: number };
+
+/**
+ * Live speech-to-text of one utterance. Every frame about one utterance has the same
+ * (participant_id, utterance); `partial` frames replace each other, then exactly one `final` or
+ * `not_transcribed` ends it. `start_s`/`end_s` are seconds since the call's first audio.
+ */
+export interface TranscriptMessage {
+  type: 'transcript';
+  participant_id: string;
+  role: Role;
+  utterance: number;
+  status: TranscriptStatus;
+  start_s: number;
+  end_s: number;
+  /** Settled words (partial), the whole text (final), empty (not_transcribed). */
+  text: string;
+  /** Partial: words after `text` that may still change. not_transcribed: the reason. */
+  tentative?: string;
+  /** Final frames only. */
+  language?: string;
+  /** Final frames only: 0 to 1. */
+  confidence?: number;
+}
 
 export type ServerMessage =
   | { type: 'authed'; ref?: string; identity: string; role: Role; call_id: string }
@@ -105,6 +130,7 @@ export type ServerMessage =
   | { type: 'track_published'; track: TrackInfo }
   | { type: 'track_unpublished'; track_id: string; participant_id: string }
   | { type: 'track_muted'; track_id: string; participant_id: string; muted: boolean }
+  | TranscriptMessage
   | { type: 'pong'; ts?: number; server_time_ms: number }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string; fatal: boolean };
 

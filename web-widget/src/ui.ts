@@ -52,14 +52,20 @@ export const ICONS = {
   camOff: icon('<path d="M3 3l18 18M16 16H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2m4 0h4a2 2 0 0 1 2 2v4l6-3v10"/>'),
   flip: icon('<path d="M4 8h13l-3-3M20 16H7l3 3"/>'),
   end: icon('<path d="M3 15.5c5-4.7 13-4.7 18 0l-2.5 2.5-3.5-1.6v-2.6a10 10 0 0 0-6 0v2.6L5.5 18z" fill="currentColor" stroke="none"/>'),
+  captions: icon('<rect x="2" y="5" width="20" height="14" rx="3"/><path d="M10 10.2a2.5 2.5 0 1 0 0 3.6M17 10.2a2.5 2.5 0 1 0 0 3.6"/>'),
   video: icon('<rect x="2" y="6" width="14" height="12" rx="2"/><path d="M16 10l6-3v10l-6-3z"/>'),
 };
 
 export interface StageOptions {
   remoteLabel: string;
   switchCamera: boolean;
+  /** A "Captions" toggle: asks for live transcripts and shows the other side's last final line. */
+  captions?: boolean;
   onEnd: () => void;
 }
+
+/** How long a caption stays up after the last thing the other side said. */
+const CAPTION_HOLD_MS = 12_000;
 
 /** The in-call view. Owns two <video> elements and the control bar. */
 export class CallStage {
@@ -70,6 +76,8 @@ export class CallStage {
   private readonly banner: HTMLElement;
   private readonly remoteMuted: HTMLElement;
   private readonly remoteName: HTMLElement;
+  private readonly caption: HTMLElement | null;
+  private captionTimer: ReturnType<typeof setTimeout> | null = null;
   private client: CallClient | null = null;
   private unsubscribe: Array<() => void> = [];
 
@@ -84,6 +92,7 @@ export class CallStage {
           <div class="placeholder" id="stage-placeholder"></div>
           <span class="tile-label" id="remote-name">${escapeHtml(opts.remoteLabel)}</span>
           <span class="badge muted-badge" id="remote-muted" hidden>${ICONS.micOff} Muted</span>
+          ${opts.captions ? '<div class="caption" id="caption-text" role="status" aria-live="polite" hidden></div>' : ''}
         </div>
         <div class="self-tile">
           <video id="self-video" autoplay playsinline muted></video>
@@ -93,6 +102,7 @@ export class CallStage {
           <button type="button" class="ctl" id="mute-mic" aria-pressed="false">${ICONS.mic}<span>Mute</span></button>
           <button type="button" class="ctl" id="camera-off" aria-pressed="false">${ICONS.cam}<span>Stop video</span></button>
           ${opts.switchCamera ? `<button type="button" class="ctl" id="switch-camera">${ICONS.flip}<span>Switch camera</span></button>` : ''}
+          ${opts.captions ? `<button type="button" class="ctl toggle" id="captions" aria-pressed="false" aria-controls="caption-text" title="Show what the other person says as text">${ICONS.captions}<span>Captions</span></button>` : ''}
           <button type="button" class="ctl danger" id="end-call">${ICONS.end}<span>End call</span></button>
         </div>
       </div>`;
@@ -103,10 +113,12 @@ export class CallStage {
     this.banner = host.querySelector('#reconnect-banner')!;
     this.remoteMuted = host.querySelector('#remote-muted')!;
     this.remoteName = host.querySelector('#remote-name')!;
+    this.caption = host.querySelector('#caption-text');
     this.button('end-call').addEventListener('click', () => this.opts.onEnd());
     this.button('mute-mic').addEventListener('click', () => this.toggle('audio'));
     this.button('camera-off').addEventListener('click', () => this.toggle('video'));
     if (opts.switchCamera) this.button('switch-camera').addEventListener('click', () => void this.switchCamera());
+    if (opts.captions) this.button('captions').addEventListener('click', () => this.toggleCaptions());
   }
 
   /** Wires the stage to a call: local preview, remote media, mute badges, reconnect banner. */
@@ -129,6 +141,11 @@ export class CallStage {
       client.on('state', ({ state }) => {
         this.banner.hidden = state !== 'reconnecting';
         if (state === 'ended' || state === 'failed') this.setControlsEnabled(false);
+      }),
+      client.on('transcript', (m) => {
+        // The other side's finished sentences only: our own words and unsettled partials would flicker.
+        if (!this.caption || !client.captionsEnabled || m.participant_id === client.participantId) return;
+        if (m.status === 'final' && m.text.trim()) this.showCaption(m.text.trim());
       }),
     );
   }
@@ -160,7 +177,26 @@ export class CallStage {
     this.remoteMuted.hidden = true;
     this.root.classList.remove('live', 'remote-video-off', 'self-video-off');
     for (const id of ['mute-mic', 'camera-off']) this.setPressed(id, false);
+    if (this.opts.captions) this.button('captions').setAttribute('aria-pressed', 'false');
+    this.showCaption(null);
     this.setControlsEnabled(false);
+  }
+
+  private toggleCaptions(): void {
+    if (!this.client) return;
+    const on = !this.client.captionsEnabled;
+    this.client.setCaptions(on);
+    this.button('captions').setAttribute('aria-pressed', String(on));
+    if (!on) this.showCaption(null);
+  }
+
+  private showCaption(text: string | null): void {
+    if (!this.caption) return;
+    if (this.captionTimer) clearTimeout(this.captionTimer);
+    this.captionTimer = null;
+    this.caption.textContent = text ?? '';
+    this.caption.hidden = text === null;
+    if (text !== null) this.captionTimer = setTimeout(() => this.showCaption(null), CAPTION_HOLD_MS);
   }
 
   private setSelf(stream: MediaStream): void {

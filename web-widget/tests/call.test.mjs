@@ -3,11 +3,12 @@
 //
 //   SHOWROOM_BIN=/path/to/showroom [SHOWROOM_TEST_WAV=/path/to/speech.wav] npm test
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   artifactsDir,
+  asrModelFile,
   callStatus,
   launchBrowser,
   requireServerBinary,
@@ -20,6 +21,10 @@ import {
 
 const MEDIA_TIMEOUT_MS = 20_000;
 const UI_TIMEOUT_MS = 15_000;
+/** The fake microphone loops the wav; a final line should come within one or two loops. */
+const TRANSCRIPT_TIMEOUT_MS = 30_000;
+/** Words of the JFK sentence ("ask not what your country can do for you…"); any one will do. */
+const JFK_WORDS = ['country', 'america', 'fellow', 'ask'];
 /** How long a call must keep its media flowing after it first flows. */
 const HOLD_MS = Number(process.env.SHOWROOM_TEST_HOLD_MS ?? 10_000);
 
@@ -92,6 +97,63 @@ describe('showroom web widget against the real server', () => {
         assert.ok(onAgent.audioOk, report('agent', onAgent));
         assert.equal(onCustomer.status?.state, 'connected', report('customer', onCustomer));
         assert.equal(onAgent.status?.state, 'connected', report('agent', onAgent));
+      });
+
+      await t.test("the customer's words appear in the agent's live transcript", async (t) => {
+        const model = asrModelFile();
+        const serving = server.servingLine();
+        t.diagnostic(`server: ${serving ?? '(no "showroom serving" line in the log)'}`);
+        for (const l of server.asrLogLines()) t.diagnostic(`server: ${l.trim()}`);
+        assert.ok(
+          existsSync(model),
+          `No Whisper model at ${model}, so the server runs without live transcripts. ` +
+            'Install it with `showroom model fetch tiny.en` (or point SHOWROOM_ASR_MODEL_PATH at a ggml file).',
+        );
+        assert.match(serving ?? '', /transcripts=true/, `the server did not turn transcripts on (model ${model}); see ${server.logPath}`);
+
+        const panelText = () => agent.evaluate(() => document.getElementById('transcript')?.innerText ?? null);
+        const found = await agent
+          .waitForFunction(
+            (words) => {
+              // Only the customer's own final lines count: the agent's microphone plays the
+              // same recording.
+              const lines = [...document.querySelectorAll('#transcript .transcript-line[data-status="final"][data-role="customer"]')];
+              const text = lines.map((l) => l.querySelector('.tl-text')?.textContent ?? '').join(' ').toLowerCase();
+              return words.some((w) => text.includes(w));
+            },
+            JFK_WORDS,
+            { timeout: TRANSCRIPT_TIMEOUT_MS, polling: 250 },
+          )
+          .then(() => true, () => false);
+        const text = await panelText();
+        const lines = await agent.$$eval('#transcript .transcript-line', (els) => els.map((e) => `${e.dataset.role}/${e.dataset.status}: ${e.querySelector('.tl-text')?.textContent}`));
+        for (const l of lines) t.diagnostic(`transcript ${l}`);
+        await agent.screenshot({ path: join(artifactsDir, 'agent-transcript.png') });
+        assert.ok(text !== null, 'the agent page has no #transcript panel');
+        assert.ok(
+          found,
+          `within ${TRANSCRIPT_TIMEOUT_MS / 1000} s no final customer line containing one of ${JSON.stringify(JFK_WORDS)}; panel:\n${text}`,
+        );
+        const finals = await agent.locator('#transcript .transcript-line[data-status="final"][data-role="customer"]').count();
+        assert.ok(finals >= 1);
+      });
+
+      await t.test('the customer turns captions on and sees what the expert says', async () => {
+        // The agent's fake microphone plays the same wav, so the expert "speaks" too.
+        assert.match(server.servingLine() ?? '', /transcripts=true/, `the server runs without transcripts (model ${asrModelFile()})`);
+        const button = customer.locator('#captions');
+        await button.focus();
+        await customer.keyboard.press('Enter'); // Keyboard works, not only the mouse.
+        assert.equal(await button.getAttribute('aria-pressed'), 'true');
+        const shown = await customer
+          .waitForFunction(() => {
+            const el = document.getElementById('caption-text');
+            return !!el && !el.hidden && el.textContent.trim().length > 0;
+          }, null, { timeout: TRANSCRIPT_TIMEOUT_MS, polling: 250 })
+          .then(() => true, () => false);
+        const caption = await customer.locator('#caption-text').textContent();
+        await customer.screenshot({ path: join(artifactsDir, 'customer-captions.png') });
+        assert.ok(shown, `no caption within ${TRANSCRIPT_TIMEOUT_MS / 1000} s (caption element: ${JSON.stringify(caption)})`);
       });
 
       await t.test('video goes up as simulcast layers and comes down as one stream', async (t) => {

@@ -52,6 +52,24 @@ export function freeUdpPort() {
   });
 }
 
+/** `$SHOWROOM_CACHE`, else `$HOME/.cache/showroom` (as the server and the Rust tests resolve it). */
+export function showroomCache() {
+  return process.env.SHOWROOM_CACHE || join(process.env.HOME ?? '', '.cache', 'showroom');
+}
+
+/**
+ * The Whisper model the spawned server will load, resolved as `AsrConfig::model_file` does:
+ * SHOWROOM_ASR_MODEL_PATH, else `<models dir>/ggml-<model>.bin` with the models dir from
+ * SHOWROOM_MODELS_DIR or `$SHOWROOM_CACHE/models` and the model from SHOWROOM_ASR_MODEL (tiny.en).
+ */
+export function asrModelFile() {
+  if (process.env.SHOWROOM_ASR_MODEL_PATH) return resolve(process.env.SHOWROOM_ASR_MODEL_PATH);
+  const dir = process.env.SHOWROOM_MODELS_DIR || join(showroomCache(), 'models');
+  return join(dir, `ggml-${process.env.SHOWROOM_ASR_MODEL || 'tiny.en'}.bin`);
+}
+
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
 /** Starts `showroom serve` on free ports; resolves once GET /healthz answers 200. */
 export async function startServer(bin) {
   const httpPort = await freeTcpPort();
@@ -60,11 +78,17 @@ export async function startServer(bin) {
   const logPath = join(artifactsDir, 'server.log');
   const log = createWriteStream(logPath);
   const args = ['serve', '--http', `127.0.0.1:${httpPort}`, '--udp', `127.0.0.1:${udpPort}`, '--web-dir', distDir];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...process.env } });
+  const env = { RUST_LOG: 'info', ...process.env };
+  // Live transcripts: the server loads its Whisper model from the default location
+  // ($SHOWROOM_CACHE/models/ggml-tiny.en.bin) unless SHOWROOM_ASR_MODEL_PATH names one.
+  if (process.env.SHOWROOM_ASR_MODEL_PATH) env.SHOWROOM_ASR_MODEL_PATH = process.env.SHOWROOM_ASR_MODEL_PATH;
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let tail = '';
+  let head = '';
   const keep = (chunk) => {
     log.write(chunk);
     tail = (tail + chunk.toString()).slice(-4000);
+    if (head.length < 64_000) head += chunk.toString();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -92,6 +116,14 @@ export async function startServer(bin) {
   return {
     base,
     logPath,
+    /** The server's startup line ("showroom serving … transcripts=true|false"), ANSI stripped, or null. */
+    servingLine() {
+      return stripAnsi(head).split('\n').find((l) => l.includes('showroom serving')) ?? null;
+    },
+    /** Log lines about the Whisper model ("no Whisper model", "live transcripts on", load errors). */
+    asrLogLines() {
+      return stripAnsi(head).split('\n').filter((l) => /showroom_service/.test(l) && /whisper|transcripts/i.test(l) && !l.includes('showroom serving'));
+    },
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
