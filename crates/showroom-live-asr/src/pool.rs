@@ -27,8 +27,8 @@ struct State {
     last_partial_run: HashMap<StreamKey, Instant>,
     /// Previous partial hypothesis per (stream, utterance), for stabilisation.
     hypotheses: HashMap<(StreamKey, u64), String>,
-    /// Utterances whose final has been submitted: later partials for them are stale.
-    finalised: HashMap<StreamKey, u64>,
+    /// Utterances whose final has been delivered: a partial finishing later is stale.
+    delivered: HashMap<StreamKey, u64>,
     /// The latest final text per stream, given to the next passes as context.
     last_final: HashMap<StreamKey, String>,
     closed: bool,
@@ -114,7 +114,6 @@ impl AsrPool {
         if state.partials.get(&key).is_some_and(|p| p.utterance.utterance == utterance.utterance) {
             state.partials.remove(&key);
         }
-        state.finalised.insert(key, utterance.utterance);
         state.finals.push_back(Queued { utterance, enqueued: now });
         self.update_gauges(&state, now);
         drop(state);
@@ -219,6 +218,7 @@ fn worker(inner: &Inner) {
                 if !r.text.trim().is_empty() {
                     state.last_final.insert(u.stream.clone(), r.text.clone());
                 }
+                state.delivered.insert(u.stream.clone(), u.utterance);
                 drop(state);
                 (inner.emit)(LiveEvent::Final {
                     stream: u.stream,
@@ -232,8 +232,9 @@ fn worker(inner: &Inner) {
             }
             (Ok(r), false) => {
                 let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
-                // A final for this utterance may have been queued meanwhile: its result wins.
-                if state.finalised.get(&u.stream) == Some(&u.utterance) {
+                // Shown only while the final has not been delivered: under load a final can wait
+                // in the queue, and the partial is what the agent sees meanwhile.
+                if state.delivered.get(&u.stream).is_some_and(|d| *d >= u.utterance) {
                     continue;
                 }
                 let previous = state.hypotheses.insert(key, r.text.clone()).unwrap_or_default();

@@ -112,7 +112,7 @@ fn overload_degrades_in_order_and_every_final_is_accounted_for() {
 }
 
 #[test]
-fn a_partial_overtaken_by_its_final_is_not_reported() {
+fn a_partial_not_yet_started_when_its_final_arrives_is_not_run() {
     let (pool, events) = pool(50, 1, PolicyConfig { partial_interval: Duration::ZERO, ..Default::default() });
     // Keep the worker busy, then queue a partial and at once the final of the same utterance.
     pool.submit_final(utterance(1, 1, 1.0), Instant::now());
@@ -122,4 +122,19 @@ fn a_partial_overtaken_by_its_final_is_not_reported() {
     let events = events.lock().unwrap();
     assert!(!events.iter().any(|e| matches!(e, LiveEvent::Partial { utterance: 7, .. })), "{events:?}");
     assert_eq!(events.iter().filter(|e| matches!(e, LiveEvent::Final { .. })).count(), 2);
+}
+
+#[test]
+fn a_running_partial_is_still_shown_while_its_final_waits() {
+    // Two workers: the partial is running when the final is queued behind other work.
+    let (pool, events) = pool(80, 2, PolicyConfig { partial_interval: Duration::ZERO, ..Default::default() });
+    pool.submit_partial(utterance(0, 3, 1.0), Instant::now());
+    std::thread::sleep(Duration::from_millis(10));
+    pool.submit_final(utterance(1, 1, 1.0), Instant::now());
+    pool.submit_final(utterance(0, 3, 2.0), Instant::now());
+    pool.shutdown();
+    let events = events.lock().unwrap();
+    let partial_at = events.iter().position(|e| matches!(e, LiveEvent::Partial { utterance: 3, .. }));
+    let final_at = events.iter().position(|e| matches!(e, LiveEvent::Final { utterance: 3, .. }));
+    assert!(partial_at.is_some() && partial_at < final_at, "{events:?}");
 }
