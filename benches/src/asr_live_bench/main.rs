@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 use prometheus::Registry;
-use showroom_asr::{DecodeOptions, EngineConfig, WhisperEngine};
+use showroom_asr::{DecodeOptions, EngineConfig, WhisperEngine, WhisperRecognizer};
 use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig};
 use showroom_asr_model::{FetchOptions, ModelName, fetch_quietly};
-use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig, Recognition, Recognizer};
+use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig};
 
 const RATE: u32 = 16_000;
 /// Fraction of each track that is speech.
@@ -51,24 +51,6 @@ struct Args {
     /// ASR pool worker threads.
     #[arg(long, default_value_t = 2)]
     workers: usize,
-}
-
-struct Whisper(WhisperEngine);
-
-impl Recognizer for Whisper {
-    fn recognize(&self, audio: &[f32], hints: &Hints) -> Result<Recognition, String> {
-        let opts = DecodeOptions {
-            language: hints.language.clone(),
-            translate: hints.translate,
-            initial_prompt: hints.prompt.clone(),
-            ..Default::default()
-        };
-        let t = self.0.transcribe(audio, &opts).map_err(|e| e.to_string())?;
-        Ok(Recognition { text: t.text, language: t.language, confidence: t.confidence })
-    }
-    fn model(&self) -> &str {
-        "tiny.en"
-    }
 }
 
 type Log = Arc<Mutex<Vec<(Instant, LiveEvent)>>>;
@@ -109,7 +91,7 @@ fn main() -> Result<()> {
     let log: Log = Arc::default();
     let pool = {
         let log = log.clone();
-        AsrPool::start(Arc::new(Whisper(engine)), args.workers, PolicyConfig::default(), metrics, move |event| {
+        AsrPool::start(Arc::new(WhisperRecognizer::new(engine, "tiny.en")), args.workers, PolicyConfig::default(), metrics, move |event| {
             let at = Instant::now();
             log.lock().unwrap().push((at, event));
         })?

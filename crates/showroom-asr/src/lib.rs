@@ -26,6 +26,7 @@
 mod cpu;
 mod engine;
 mod error;
+mod live;
 mod stabilise;
 pub mod wer;
 pub mod window;
@@ -35,6 +36,7 @@ pub use engine::{
     WhisperEngine,
 };
 pub use error::AsrError;
+pub use live::WhisperRecognizer;
 pub use stabilise::{LocalAgreement, Stabilised};
 
 #[cfg(test)]

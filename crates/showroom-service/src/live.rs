@@ -4,37 +4,12 @@
 
 use std::sync::Arc;
 
-use showroom_asr::{DecodeOptions, EngineConfig, WhisperEngine};
-use showroom_live_asr::{
-    run_feed, AsrMetrics, AsrPool, Hints, LiveEvent, PolicyConfig, Recognition, Recognizer, Speakers, TrackPacket,
-};
+use showroom_asr::{EngineConfig, WhisperEngine, WhisperRecognizer};
+use showroom_live_asr::{run_feed, AsrMetrics, AsrPool, Hints, LiveEvent, PolicyConfig, Speakers, TrackPacket};
 use showroom_signaling::{Role, ServerMessage, TranscriptStatus};
 use tokio::sync::mpsc;
 
 use crate::AppState;
-
-/// Whisper behind the pool's `Recognizer` seam.
-struct Whisper {
-    engine: WhisperEngine,
-    model: String,
-}
-
-impl Recognizer for Whisper {
-    fn recognize(&self, audio: &[f32], hints: &Hints) -> Result<Recognition, String> {
-        let opts = DecodeOptions {
-            language: hints.language.clone(),
-            translate: hints.translate,
-            initial_prompt: hints.prompt.clone(),
-            ..Default::default()
-        };
-        let t = self.engine.transcribe(audio, &opts).map_err(|e| e.to_string())?;
-        Ok(Recognition { text: t.text, language: t.language, confidence: t.confidence })
-    }
-
-    fn model(&self) -> &str {
-        &self.model
-    }
-}
 
 /// Roles from the call registry; language and translation from config and the call.
 struct CallSpeakers(Arc<AppState>);
@@ -80,7 +55,7 @@ pub fn start(state: &Arc<AppState>) -> bool {
         }
     };
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let recognizer = Arc::new(Whisper { engine, model: cfg.model.clone() });
+    let recognizer = Arc::new(WhisperRecognizer::new(engine, cfg.model.clone()));
     let pool = match AsrPool::start(recognizer, workers, PolicyConfig::default(), metrics, move |e| {
         let _ = events_tx.send(e);
     }) {

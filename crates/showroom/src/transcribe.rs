@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use serde_json::json;
-use showroom_asr::{DecodeOptions, EngineConfig, WhisperEngine};
-use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig, Recognition, Recognizer};
+use showroom_asr::{EngineConfig, WhisperEngine, WhisperRecognizer};
+use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig};
 
 pub struct Args {
     pub file: PathBuf,
@@ -16,19 +16,6 @@ pub struct Args {
     pub partials: bool,
     pub realtime: bool,
     pub workers: usize,
-}
-
-struct Whisper(WhisperEngine);
-
-impl Recognizer for Whisper {
-    fn recognize(&self, audio: &[f32], hints: &Hints) -> Result<Recognition, String> {
-        let opts = DecodeOptions { language: hints.language.clone(), translate: hints.translate, initial_prompt: hints.prompt.clone(), ..Default::default() };
-        let t = self.0.transcribe(audio, &opts).map_err(|e| e.to_string())?;
-        Ok(Recognition { text: t.text, language: t.language, confidence: t.confidence })
-    }
-    fn model(&self) -> &str {
-        "file"
-    }
 }
 
 /// Mono: the customer. Stereo: channel 0 the customer, channel 1 the agent.
@@ -61,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("loading the model {}", args.model.display()))?;
     let partials = args.partials;
     let pool = Arc::new(AsrPool::start(
-        Arc::new(Whisper(engine)),
+        Arc::new(WhisperRecognizer::new(engine, "file")),
         args.workers.max(1),
         PolicyConfig::default(),
         AsrMetrics::unregistered(),
