@@ -8,6 +8,8 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 # showroom-asr tests synthesise Spanish and German sentences (sox resamples them).
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+command -v opusinfo >/dev/null 2>&1 || need_apt+=(opus-tools)  # validates our Ogg/Opus recordings in tests
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)  # showroom-store tests start a throwaway server
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
@@ -30,5 +32,7 @@ fi
 
 # One build directory outside the clone, reused between runs.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/showroom/target}"
+# Incremental caches grow by gigabytes per build and a test run never reuses them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export SHOWROOM_CACHE="${SHOWROOM_CACHE:-$HOME/.cache/showroom}"
 mkdir -p "$CARGO_TARGET_DIR" "$SHOWROOM_CACHE"

@@ -101,13 +101,12 @@ async fn drive(mut p: Participant, video_bytes_per_frame: usize, window: (u64, u
                 Some(PeerEvent::KeyframeRequested(..)) => video.request_keyframe(),
                 Some(PeerEvent::Rtp(r)) => {
                     let hl = if r.kind == Kind::Video { vp8_header_len(&r.packet.payload) } else { 0 };
-                    if let Some(at) = stamped_at(&r.packet.payload, hl) {
-                        if in_window(at) {
+                    if let Some(at) = stamped_at(&r.packet.payload, hl)
+                        && in_window(at) {
                             received += 1;
                             let arrived = r.arrival.duration_since(*EPOCH.get().expect("set")).as_nanos() as u64;
                             let _ = hist.record(arrived.saturating_sub(at) / 1000);
                         }
-                    }
                 }
                 None => break,
             },

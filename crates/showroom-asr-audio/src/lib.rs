@@ -61,6 +61,15 @@ pub struct FrontEndConfig {
     /// Non-speech that closes an utterance (hangover). 600 ms: longer than the pauses between
     /// words and at commas, shorter than the pause at a turn.
     pub end_silence: Duration,
+    /// An utterance this long closes at a shorter pause ([`split_silence`](Self::split_silence)).
+    /// 5 s: a final's latency is dominated by decoding it (Whisper's cost grows with the
+    /// audio), and long monologues would otherwise give 10–20 s finals that arrive seconds after
+    /// the speaker stopped; a phrase of 5 s is still plenty of context, and the next piece is
+    /// decoded with this one's text as its prompt.
+    pub split_after: Duration,
+    /// The pause that closes an utterance longer than `split_after`. 250 ms: the breath at a
+    /// comma or between clauses, longer than the gaps inside words.
+    pub split_silence: Duration,
     /// A frame is speech only if its 200–4000 Hz level is this far above the adaptive noise
     /// floor. 10 dB: steady noise stays within about ±3 dB of its mean frame to frame and the
     /// floor (a minimum) sits ~2 dB under that mean, so noise frames stay ≥ 5 dB under the
@@ -85,6 +94,8 @@ impl Default for FrontEndConfig {
             min_utterance: Duration::from_millis(300),
             max_utterance: Duration::from_secs(20),
             end_silence: Duration::from_millis(600),
+            split_after: Duration::from_secs(5),
+            split_silence: Duration::from_millis(250),
             vad_threshold_db: 10.0,
             leak_margin_db: 15.0,
             min_level_dbfs: -60.0,
@@ -100,6 +111,9 @@ impl FrontEndConfig {
         }
         if self.end_silence < Duration::from_millis(10) {
             return bad("end_silence", "must be at least 10 ms");
+        }
+        if self.split_silence < Duration::from_millis(10) || self.split_silence > self.end_silence {
+            return bad("split_silence", "must be at least 10 ms and at most end_silence");
         }
         if self.max_utterance <= self.min_utterance || self.max_utterance <= self.end_silence {
             return bad("max_utterance", "must exceed min_utterance and end_silence");
@@ -131,6 +145,8 @@ impl FrontEndConfig {
             min_utterance: samples(self.min_utterance),
             max_utterance: samples(self.max_utterance),
             end_silence: samples(self.end_silence),
+            split_after: samples(self.split_after),
+            split_silence: samples(self.split_silence),
         }
     }
 }
@@ -144,6 +160,10 @@ pub enum SpeechEvent {
         start: f64,
         end: f64,
         audio: Arc<[f32]>,
+        /// The speaker has paused long enough that, if they do not go on, this audio is exactly
+        /// the `Final`'s: a recognizer that transcribes it now has the final ready when the
+        /// utterance closes (end-of-utterance latency without the rest of the hangover).
+        pause: bool,
     },
     /// The utterance ended (silence, max length, or stream end).
     Final {
@@ -178,6 +198,11 @@ impl SpeechEvent {
 
     pub fn is_final(&self) -> bool {
         matches!(self, Self::Final { .. })
+    }
+
+    /// A partial at a pause: the final-to-be if the speaker does not go on.
+    pub fn is_pause(&self) -> bool {
+        matches!(self, Self::Partial { pause: true, .. })
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Limits {
     pub min_utterance: usize,
     pub max_utterance: usize,
     pub end_silence: usize,
+    pub split_after: usize,
+    pub split_silence: usize,
 }
 
 #[derive(Debug)]
@@ -160,8 +162,28 @@ impl Segmenter {
                     open.last_voiced_end = frame_end;
                     open.voiced_samples += FRAME as u64;
                 }
-                if frame_end - open.last_voiced_end >= self.limits.end_silence as u64 {
+                let silent_for = frame_end - open.last_voiced_end;
+                let closing_silence =
+                    if open.audio.len() >= self.limits.split_after { self.limits.split_silence } else { self.limits.end_silence };
+                let at_pause = !voiced && silent_for == POST_ROLL as u64 && self.is_speech(open_ref(&self.open));
+                let open = self.open.as_mut().expect("matched above");
+                if silent_for >= closing_silence as u64 {
                     self.close(lost, events);
+                } else if at_pause {
+                    // The final keeps POST_ROLL after the last voiced frame: from here on, the
+                    // utterance so far is what the final will be unless the speaker goes on.
+                    let open = self.open.as_mut().expect("matched above");
+                    let id = *open.id.get_or_insert_with(|| {
+                        self.next_id += 1;
+                        self.next_id - 1
+                    });
+                    events.push(SpeechEvent::Partial {
+                        utterance: id,
+                        start: self.offset_s + seconds(open.start),
+                        end: self.offset_s + seconds(open.start + open.audio.len() as u64),
+                        audio: Arc::from(open.audio.as_slice()),
+                        pause: true,
+                    });
                 } else if open.audio.len() >= self.limits.max_utterance {
                     self.counts.forced_finals += 1;
                     self.force_split(lost, events);
@@ -179,6 +201,7 @@ impl Segmenter {
                         start: self.offset_s + seconds(open.start),
                         end: self.offset_s + seconds(open.start + open.audio.len() as u64),
                         audio: Arc::from(open.audio.as_slice()),
+                        pause: false,
                     });
                 }
             }
@@ -306,6 +329,8 @@ mod tests {
                 partial_interval: 16_000,
                 min_utterance: 4_800,
                 max_utterance: 320_000,
+                split_after: 320_000,
+                split_silence: 9_600,
                 end_silence: 9_600,
             },
         )
@@ -360,5 +385,41 @@ mod tests {
             "{:?} after {first_end}",
             last.span()
         );
+    }
+
+    #[test]
+    fn a_long_utterance_closes_at_a_shorter_pause() {
+        let silence = |s: f64| vec![0.0f32; (s * 16_000.0) as usize];
+        // Syllables: 200 ms of tone, 60 ms gaps (a steady tone would become the noise floor).
+        let speech = |s: f64| {
+            let mut x = Vec::new();
+            while (x.len() as f64) < s * 16_000.0 {
+                x.extend(tone(0.2));
+                x.extend(silence(0.06));
+            }
+            x.truncate((s * 16_000.0) as usize);
+            x
+        };
+        let mut signal = silence(0.5);
+        signal.extend(speech(3.0));
+        signal.extend(silence(0.3)); // a comma at 3.5 s: too early to split
+        signal.extend(speech(3.0));
+        signal.extend(silence(0.3)); // at 6.8 s the utterance is past split_after: split here
+        signal.extend(speech(1.0));
+        signal.extend(silence(1.0));
+        let run = |split_after: usize| {
+            let mut seg = segmenter();
+            seg.limits.split_after = split_after;
+            seg.limits.split_silence = 4_000;
+            let mut events = Vec::new();
+            seg.push(&signal, NO_LOSS, &mut events);
+            seg.finish(NO_LOSS, &mut events);
+            events.into_iter().filter(|e| e.is_final()).map(|e| e.span()).collect::<Vec<_>>()
+        };
+        let split = run(80_000);
+        assert_eq!(split.len(), 2, "{split:?}");
+        assert!((split[0].1 - 7.05).abs() < 0.1, "the first piece ends 250 ms into the pause: {split:?}");
+        assert!((split[1].0 - 7.1).abs() < 0.25, "the second starts with the next words: {split:?}");
+        assert_eq!(run(320_000).len(), 1, "without the split the 300 ms pauses stay inside one utterance");
     }
 }

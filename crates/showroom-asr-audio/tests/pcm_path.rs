@@ -132,3 +132,30 @@ fn bad_config_and_bad_pcm_rates_are_errors() {
     fe.push_pcm(&[f32::NAN, f32::INFINITY, 0.1], 16_000);
     assert_eq!(fe.stats().non_finite_samples, 2);
 }
+
+/// At each pause the front-end offers the utterance so far; when the speaker does not go on,
+/// that audio is exactly the final's (so a recognizer can have the final ready early), and
+/// when they do, the final is longer and begins with it.
+#[test]
+fn a_pause_partial_is_the_final_to_be() -> anyhow::Result<()> {
+    let (signal, _) = two_sentences()?;
+    let events = run_pcm(FrontEndConfig::default(), &signal, 16_000);
+    let (mut exact, mut went_on) = (0, 0);
+    for e in events.iter().filter(|e| e.is_pause()) {
+        let fin = events
+            .iter()
+            .find(|f| f.is_final() && f.utterance() == e.utterance())
+            .expect("every pause partial's utterance gets a final");
+        if fin.audio()[..] == e.audio()[..] {
+            assert_eq!(fin.span(), e.span());
+            exact += 1;
+        } else {
+            assert!(fin.audio().len() > e.audio().len() && fin.audio()[..e.audio().len()] == e.audio()[..]);
+            went_on += 1;
+        }
+    }
+    let n_finals = events.iter().filter(|e| e.is_final()).count();
+    eprintln!("{n_finals} finals; pause partials: {exact} exact, {went_on} where the speaker went on");
+    assert_eq!(exact, n_finals, "each utterance that closed on silence had its exact pause partial");
+    Ok(())
+}

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::ffi::c_int;
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use tracing::{debug, info, warn};
 use whisper_rs::{
@@ -68,6 +69,31 @@ pub enum AudioWindow {
     Frames(usize),
 }
 
+/// Set from another thread to stop a running transcription early (it then fails with
+/// [`AsrError::Cancelled`]): a live partial pass gives way to a final that would wait for it.
+#[derive(Debug, Clone, Default)]
+pub struct CancelFlag(pub Arc<AtomicBool>);
+
+impl CancelFlag {
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for CancelFlag {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for CancelFlag {}
+
+/// whisper.cpp's abort callback: polled between graph nodes and decoder steps.
+unsafe extern "C" fn abort_requested(flag: *mut std::ffi::c_void) -> bool {
+    // SAFETY: the pointer is the `AtomicBool` of a `CancelFlag` that the running pass borrows.
+    unsafe { (*(flag as *const AtomicBool)).load(Ordering::Relaxed) }
+}
+
 /// What to do with one utterance.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DecodeOptions {
@@ -80,6 +106,7 @@ pub struct DecodeOptions {
     /// 223 tokens are used.
     pub initial_prompt: Option<String>,
     pub audio_window: AudioWindow,
+    pub cancel: Option<CancelFlag>,
 }
 
 impl DecodeOptions {
@@ -127,6 +154,8 @@ pub struct Transcript {
     /// The sized window produced degenerate output (a repetition loop) and the audio was
     /// decoded again with the full window; `cpu_seconds` counts both passes.
     pub window_fallback: bool,
+    /// The sized window's output looped after the words and was cut at the loop instead.
+    pub loop_trimmed: bool,
 }
 
 impl Transcript {
@@ -141,6 +170,7 @@ impl Transcript {
             cpu_seconds: 0.0,
             audio_ctx: 0,
             window_fallback: false,
+            loop_trimmed: false,
         }
     }
 }
@@ -275,9 +305,22 @@ impl WhisperEngine {
             translate: opts.translate,
             prompt: &prompt,
             audio_ctx,
+            cancel: opts.cancel.as_ref(),
         };
         let (mut transcript, tokens) = self.decode(&mut lease, &pass)?;
-        if audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds)) {
+        let trimmed = if audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds)) {
+            self.trim_loop(&tokens, audio_seconds)
+        } else {
+            None
+        };
+        if let Some(text) = trimmed {
+            // The usual loop: the whole utterance, then no end-of-text but the same sentence
+            // again. The first copy is the transcript — ten times cheaper than the full window.
+            debug!(audio_seconds, audio_ctx, %text, "asr output looped after the words; kept the first copy");
+            transcript.segments = vec![Segment { start: 0.0, end: audio_seconds, text: text.clone() }];
+            transcript.text = text;
+            transcript.loop_trimmed = true;
+        } else if audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds)) {
             // A shortened window sometimes sends the greedy decoder into a loop ("y-y-y-…", the
             // sentence over and over). The full window is what Whisper was trained on: decode
             // again with it, in the language already found.
@@ -301,6 +344,7 @@ impl WhisperEngine {
             cpu_seconds = transcript.cpu_seconds,
             audio_ctx = transcript.audio_ctx,
             window_fallback = transcript.window_fallback,
+            loop_trimmed = transcript.loop_trimmed,
             language = %transcript.language,
             n_chars = transcript.text.len(),
             "asr transcribed"
@@ -334,13 +378,39 @@ impl WhisperEngine {
             self.prime(lease, pass.audio_ctx)?;
         }
         lease.window_frames = window_frames;
-        lease
-            .state
-            .full(params, pass.audio)
-            .map_err(AsrError::whisper("transcribing"))?;
+        if let Some(flag) = pass.cancel {
+            if flag.is_set() {
+                return Err(AsrError::Cancelled);
+            }
+            // SAFETY: `abort_requested` only reads the AtomicBool, which `pass` keeps alive
+            // for the whole `full` call below.
+            unsafe {
+                params.set_abort_callback(Some(abort_requested));
+                params.set_abort_callback_user_data(Arc::as_ptr(&flag.0) as *mut std::ffi::c_void);
+            }
+        }
+        let ran = lease.state.full(params, pass.audio);
+        if pass.cancel.is_some_and(CancelFlag::is_set) {
+            return Err(AsrError::Cancelled);
+        }
+        ran.map_err(AsrError::whisper("transcribing"))?;
         let (mut transcript, tokens) = self.collect(&lease.state, audio_seconds, one_window)?;
         transcript.audio_ctx = window_frames;
         Ok((transcript, tokens))
+    }
+
+    /// The text before a decoding loop, when it plausibly covers the utterance.
+    fn trim_loop(&self, tokens: &[c_int], audio_seconds: f64) -> Option<String> {
+        let cut = loop_cut(tokens)?;
+        if (cut as f64) < (audio_seconds * MIN_TOKENS_PER_SECOND).max(2.0) {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        for &t in &tokens[..cut] {
+            bytes.extend_from_slice(self.ctx.token_to_bytes(t).ok()?);
+        }
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        (!text.is_empty()).then_some(text)
     }
 
     fn resolve_language(&self, opts: &DecodeOptions) -> Result<Language, AsrError> {
@@ -503,6 +573,7 @@ impl WhisperEngine {
 /// The inputs of one decoding pass.
 #[derive(Clone, Copy)]
 struct Pass<'a> {
+    cancel: Option<&'a CancelFlag>,
     audio: &'a [f32],
     language: Language,
     translate: bool,
@@ -526,6 +597,21 @@ fn degenerate(tokens: &[c_int], max_tokens: usize) -> bool {
     (MIN_LOOP_TOKENS..=n / 2)
         .any(|len| (0..=n - 2 * len).any(|i| tokens[i..i + len] == tokens[i + len..i + 2 * len]))
 }
+
+/// Where the first immediate repeat of a run of at least [`MIN_LOOP_TOKENS`] tokens ends its
+/// first copy: `tokens[..cut]` is what came before the loop.
+fn loop_cut(tokens: &[c_int]) -> Option<usize> {
+    let n = tokens.len();
+    let (i, len) = (0..n).find_map(|i| (MIN_LOOP_TOKENS..=(n - i) / 2).find(|&len| tokens[i..i + len] == tokens[i + len..i + 2 * len]).map(|len| (i, len)))?;
+    // The repeated run may itself be a shorter phrase said twice ("Is not. Is not."): keep one.
+    let run = &tokens[i..i + len];
+    let period = (1..len).find(|&p| len % p == 0 && run.chunks(p).all(|c| c == &run[..p])).unwrap_or(len);
+    Some(i + period)
+}
+
+/// Fewest text tokens per second of audio for a loop's first copy to count as the whole
+/// utterance (speech runs at ~2.5–4 tokens/s; a copy much shorter than that missed words).
+const MIN_TOKENS_PER_SECOND: f64 = 1.5;
 
 /// Shortest repeated token run counted as a loop (shorter repeats are speech: "no, no").
 const MIN_LOOP_TOKENS: usize = 4;
@@ -658,6 +744,23 @@ mod tests {
         ];
         for &(tokens, max, expected) in cases {
             assert_eq!(degenerate(tokens, max), expected, "{tokens:?} max {max}");
+        }
+    }
+
+    #[test]
+    fn a_loop_is_cut_after_its_first_copy() {
+        let cases: &[(&[c_int], Option<usize>)] = &[
+            (&[1, 2, 3, 4, 5, 6], None),
+            (&[9, 9, 9, 9, 9, 9], None), // runs shorter than MIN_LOOP_TOKENS are speech
+            (&[1, 2, 3, 4, 1, 2, 3, 4, 1, 2], Some(4)),
+            // Words, then the last phrase over and over: keep up to its first copy.
+            (&[7, 8, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3], Some(6)),
+            (&[0, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5], Some(6)),
+            // A three-token phrase looping: one copy.
+            (&[5, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3], Some(4)),
+        ];
+        for &(tokens, expected) in cases {
+            assert_eq!(loop_cut(tokens), expected, "{tokens:?}");
         }
     }
 

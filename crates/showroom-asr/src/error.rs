@@ -47,6 +47,10 @@ pub enum AsrError {
     #[error("invalid {option}: {why}")]
     InvalidOption { option: &'static str, why: String },
 
+    /// The caller's [`CancelFlag`](crate::CancelFlag) stopped the transcription.
+    #[error("cancelled")]
+    Cancelled,
+
     /// whisper.cpp failed while creating a decoder state or running a transcription.
     #[error("whisper.cpp failed while {during}: {source}")]
     Whisper {

@@ -7,8 +7,10 @@
 //! window is sized to the audio instead of Whisper's padded 30 s ([`window`]), one greedy pass
 //! without temperature fallback, no timestamp tokens for a single-window utterance, blank and
 //! non-speech tokens suppressed, decoder steps capped at 10 per second of audio. When the
-//! sized window sends the decoder into a repetition loop, the utterance is decoded again with
-//! the full window ([`Transcript::window_fallback`]).
+//! sized window sends the decoder into a repetition loop — usually the whole utterance, then
+//! the same sentence again instead of end-of-text — the first copy is kept
+//! ([`Transcript::loop_trimmed`]); only when that copy is too short for the audio is the
+//! utterance decoded again with the full window ([`Transcript::window_fallback`]).
 //!
 //! Around it: [`wer`] (text normalisation and word error rate, for tests and benchmarks) and
 //! [`LocalAgreement`] (commits the words two successive partial hypotheses agree on, so
@@ -32,7 +34,7 @@ pub mod wer;
 pub mod window;
 
 pub use engine::{
-    AudioWindow, DecodeOptions, EngineConfig, MIN_AUDIO_SECONDS, SAMPLE_RATE, Segment, Transcript,
+    AudioWindow, CancelFlag, DecodeOptions, EngineConfig, MIN_AUDIO_SECONDS, SAMPLE_RATE, Segment, Transcript,
     WhisperEngine,
 };
 pub use error::AsrError;

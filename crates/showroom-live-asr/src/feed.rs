@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig, SpeechEvent};
 
-use crate::{AsrPool, Hints, StreamKey, Utterance};
+use crate::{AsrPool, Hints, StreamKey};
 
 const TICK: Duration = Duration::from_millis(20);
 /// A track silent this long is forgotten (its utterance was finalised long before).
@@ -95,19 +95,6 @@ pub fn run_feed(inbox: Receiver<TrackPacket>, pool: Arc<AsrPool>, speakers: impl
 
 fn submit(pool: &AsrPool, track: &Track, events: Vec<SpeechEvent>, now: Instant) {
     for event in events {
-        let (start, end) = event.span();
-        let utterance = Utterance {
-            stream: track.stream.clone(),
-            utterance: event.utterance(),
-            start,
-            end,
-            audio: event.audio().clone(),
-            hints: track.hints.clone(),
-        };
-        if event.is_final() {
-            pool.submit_final(utterance, now);
-        } else {
-            pool.submit_partial(utterance, now);
-        }
+        crate::submit_speech(pool, &track.stream, &track.hints, event, now);
     }
 }

@@ -2,12 +2,11 @@
 //! channel 1 the agent), the same pool and the same stabilisation as a call. With `realtime`
 //! the audio is paced as it would arrive live; otherwise it goes as fast as the pool takes it.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig};
 
-use crate::{AsrPool, Hints, StreamKey, Utterance};
+use crate::{AsrPool, Hints, StreamKey};
 
 /// One party of a recording.
 pub struct Channel {
@@ -53,12 +52,6 @@ pub fn transcribe_channels(pool: &AsrPool, call: &str, channels: Vec<Channel>, h
 fn submit_all(pool: &AsrPool, stream: &StreamKey, hints: &Hints, events: Vec<showroom_asr_audio::SpeechEvent>) {
     let now = Instant::now();
     for e in events {
-        let (start, end) = e.span();
-        let u = Utterance { stream: stream.clone(), utterance: e.utterance(), start, end, audio: Arc::clone(e.audio()), hints: hints.clone() };
-        if e.is_final() {
-            pool.submit_final(u, now);
-        } else {
-            pool.submit_partial(u, now);
-        }
+        crate::submit_speech(pool, stream, hints, e, now);
     }
 }

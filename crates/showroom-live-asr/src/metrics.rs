@@ -12,6 +12,10 @@ pub struct AsrMetrics {
     pub real_time_factor: HistogramVec,
     pub partials_skipped: IntCounter,
     pub not_transcribed: IntCounter,
+    /// Every utterance that reached its end: each becomes exactly one transcribed final or one
+    /// not-transcribed record, so `finals_queued = finals_transcribed + not_transcribed` once idle.
+    pub finals_queued: IntCounter,
+    pub finals_transcribed: IntCounter,
 }
 
 impl AsrMetrics {
@@ -27,6 +31,8 @@ impl AsrMetrics {
         )?;
         let partials_skipped = IntCounter::new("showroom_asr_partials_skipped_total", "Partial passes skipped or superseded to keep up")?;
         let not_transcribed = IntCounter::new("showroom_asr_not_transcribed_total", "Utterances recorded as not transcribed")?;
+        let finals_queued = IntCounter::new("showroom_asr_finals_queued_total", "Utterances queued for their final pass")?;
+        let finals_transcribed = IntCounter::new("showroom_asr_finals_transcribed_total", "Utterances delivered as transcribed finals")?;
         for c in [
             Box::new(queue_finals.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(queue_partials.clone()),
@@ -35,18 +41,21 @@ impl AsrMetrics {
             Box::new(real_time_factor.clone()),
             Box::new(partials_skipped.clone()),
             Box::new(not_transcribed.clone()),
+            Box::new(finals_queued.clone()),
+            Box::new(finals_transcribed.clone()),
         ] {
             registry.register(c)?;
         }
-        Ok(Self { queue_finals, queue_partials, lag_seconds, passes, real_time_factor, partials_skipped, not_transcribed })
+        Ok(Self { queue_finals, queue_partials, lag_seconds, passes, real_time_factor, partials_skipped, not_transcribed, finals_queued, finals_transcribed })
     }
 
     pub fn unregistered() -> Self {
         Self::new(&Registry::new()).expect("fresh registry accepts every metric")
     }
 
-    pub(crate) fn observe_pass(&self, model: &str, is_final: bool, audio_seconds: f64, seconds: f64) {
-        self.passes.with_label_values(&[model, if is_final { "final" } else { "partial" }]).inc();
+    /// `kind`: final, pause (a final-to-be at a pause) or partial.
+    pub(crate) fn observe_pass(&self, model: &str, kind: &str, audio_seconds: f64, seconds: f64) {
+        self.passes.with_label_values(&[model, kind]).inc();
         if audio_seconds > 0.0 {
             self.real_time_factor.with_label_values(&[model]).observe(seconds / audio_seconds);
         }

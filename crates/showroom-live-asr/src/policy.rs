@@ -36,14 +36,19 @@ impl Default for PolicyConfig {
     }
 }
 
+/// Share of the workers' time (over the last few seconds) above which partials slow down before
+/// any final has to queue: a final arriving at a pool busier than this would likely wait.
+pub const BUSY_FOR_FEWER_PARTIALS: f64 = 0.7;
+
 /// The mode for `finals_waiting` queued finals on a pool of `workers`, given the oldest final's
-/// wait. Thresholds are in units of pool size: one queued final per worker means the pool is
-/// exactly busy with finals; partials then only add lag.
-pub fn mode(finals_waiting: usize, workers: usize, oldest_final_wait: Duration) -> Mode {
+/// wait and how busy the workers were lately (0–1). Queue thresholds are in units of pool size:
+/// one queued final per worker means the pool is exactly busy with finals; partials then only
+/// add lag.
+pub fn mode(finals_waiting: usize, workers: usize, oldest_final_wait: Duration, busy: f64) -> Mode {
     let workers = workers.max(1);
     if finals_waiting >= 2 * workers || oldest_final_wait >= Duration::from_secs(3) {
         Mode::FinalsOnly
-    } else if finals_waiting >= workers || oldest_final_wait >= Duration::from_secs(1) {
+    } else if finals_waiting >= workers || oldest_final_wait >= Duration::from_secs(1) || busy >= BUSY_FOR_FEWER_PARTIALS {
         Mode::FewerPartials
     } else {
         Mode::Normal
@@ -69,17 +74,19 @@ mod tests {
     fn degrades_in_order_as_the_queue_grows() {
         let ms = Duration::from_millis;
         let cases = [
-            (0, 2, ms(0), Mode::Normal),
-            (1, 2, ms(200), Mode::Normal),
-            (2, 2, ms(200), Mode::FewerPartials),
-            (1, 2, ms(1500), Mode::FewerPartials),
-            (3, 2, ms(500), Mode::FewerPartials),
-            (4, 2, ms(500), Mode::FinalsOnly),
-            (1, 2, ms(3000), Mode::FinalsOnly),
-            (1, 0, ms(0), Mode::FewerPartials), // a pool of zero is treated as one
+            (0, 2, ms(0), 0.0, Mode::Normal),
+            (1, 2, ms(200), 0.5, Mode::Normal),
+            (0, 2, ms(0), 0.75, Mode::FewerPartials), // busy workers: slow partials before finals queue
+            (2, 2, ms(200), 0.0, Mode::FewerPartials),
+            (1, 2, ms(1500), 0.0, Mode::FewerPartials),
+            (3, 2, ms(500), 0.0, Mode::FewerPartials),
+            (4, 2, ms(500), 0.0, Mode::FinalsOnly),
+            (1, 2, ms(3000), 0.0, Mode::FinalsOnly),
+            (0, 2, ms(0), 1.0, Mode::FewerPartials), // busy alone never stops partials
+            (1, 0, ms(0), 0.0, Mode::FewerPartials), // a pool of zero is treated as one
         ];
-        for (waiting, workers, wait, want) in cases {
-            assert_eq!(mode(waiting, workers, wait), want, "{waiting} waiting on {workers} workers, oldest {wait:?}");
+        for (waiting, workers, wait, busy, want) in cases {
+            assert_eq!(mode(waiting, workers, wait, busy), want, "{waiting} waiting on {workers} workers, oldest {wait:?}, busy {busy}");
         }
     }
 

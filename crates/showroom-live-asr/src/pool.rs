@@ -5,6 +5,7 @@
 //! recognition is CPU-bound and must never run on an async runtime's workers.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -12,7 +13,7 @@ use std::time::Instant;
 use crate::metrics::AsrMetrics;
 use crate::policy::{self, Mode, PolicyConfig};
 use crate::stabilize::committed_prefix;
-use crate::{LiveEvent, Recognizer, StreamKey, Utterance};
+use crate::{LiveEvent, Recognition, Recognizer, StreamKey, Utterance};
 
 struct Queued {
     utterance: Utterance,
@@ -31,7 +32,47 @@ struct State {
     delivered: HashMap<StreamKey, u64>,
     /// The latest final text per stream, given to the next passes as context.
     last_final: HashMap<StreamKey, String>,
+    /// Pause candidates (the final-to-be, transcribed early): queued, newest per stream...
+    candidates: HashMap<StreamKey, Queued>,
+    /// ...running (key → audio length)...
+    running_candidates: HashMap<(StreamKey, u64), usize>,
+    /// ...and done, newest per stream: (utterance, audio length, result).
+    candidate_results: HashMap<StreamKey, (u64, usize, Result<Recognition, String>)>,
+    /// Finals whose identical candidate is running: delivered when it finishes.
+    awaiting_candidate: HashMap<(StreamKey, u64), Queued>,
+    /// What each worker is running: kind, start, and the flag that stops it.
+    running: Vec<Option<Running>>,
+    /// Finished passes of the last `BUSY_WINDOW`: (start, end).
+    recent_passes: VecDeque<(Instant, Instant)>,
     closed: bool,
+}
+
+/// How far back the workers' busy share is measured.
+const BUSY_WINDOW: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl State {
+    /// Share of the workers' time spent recognizing over the last `BUSY_WINDOW` (0–1).
+    fn busy_share(&self, workers: usize, now: Instant) -> f64 {
+        let from = now.checked_sub(BUSY_WINDOW).unwrap_or(now);
+        let done: f64 = self.recent_passes.iter().map(|(s, e)| e.saturating_duration_since((*s).max(from)).as_secs_f64()).sum();
+        let running: f64 = self.running.iter().flatten().map(|r| now.saturating_duration_since(r.started.max(from)).as_secs_f64()).sum();
+        ((done + running) / (workers.max(1) as f64 * BUSY_WINDOW.as_secs_f64())).min(1.0)
+    }
+
+    fn pass_done(&mut self, worker: usize, now: Instant) {
+        if let Some(r) = self.running[worker].take() {
+            self.recent_passes.push_back((r.started, now));
+        }
+        while self.recent_passes.front().is_some_and(|(_, end)| now.saturating_duration_since(*end) > BUSY_WINDOW) {
+            self.recent_passes.pop_front();
+        }
+    }
+}
+
+struct Running {
+    kind: &'static str,
+    started: Instant,
+    cancel: Arc<AtomicBool>,
 }
 
 struct Inner {
@@ -59,8 +100,9 @@ impl AsrPool {
         emit: impl Fn(LiveEvent) + Send + Sync + 'static,
     ) -> std::io::Result<AsrPool> {
         let workers = workers.max(1);
+        let state = State { running: (0..workers).map(|_| None).collect(), ..State::default() };
         let inner = Arc::new(Inner {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             wake: Condvar::new(),
             recognizer,
             policy,
@@ -71,7 +113,7 @@ impl AsrPool {
         let threads = (0..workers)
             .map(|i| {
                 let inner = inner.clone();
-                std::thread::Builder::new().name(format!("asr-worker-{i}")).spawn(move || worker(&inner))
+                std::thread::Builder::new().name(format!("asr-worker-{i}")).spawn(move || worker(&inner, i))
             })
             .collect::<std::io::Result<Vec<_>>>()?;
         Ok(AsrPool { inner, threads })
@@ -109,14 +151,62 @@ impl AsrPool {
         self.inner.wake.notify_one();
     }
 
-    /// Queues an utterance's final pass. Always accepted.
+    /// Offers the utterance at a pause of the speaker (see `SpeechEvent::Partial::pause`): a
+    /// pass now, ahead of ordinary partials, whose result becomes the final if the utterance
+    /// closes with the same audio. Skipped when only finals are running (overload).
+    pub fn submit_pause(&self, utterance: Utterance, now: Instant) {
+        let mut state = self.lock();
+        if current_mode(&state, self.inner.workers, now) == Mode::FinalsOnly {
+            self.inner.metrics.partials_skipped.inc();
+            return;
+        }
+        let key = utterance.stream.clone();
+        // It covers everything a pending ordinary partial would show.
+        state.partials.remove(&key);
+        state.candidates.insert(key, Queued { utterance, enqueued: now });
+        drop(state);
+        self.inner.wake.notify_one();
+    }
+
+    /// Queues an utterance's final pass. Always accepted; answered at once when a pause
+    /// candidate already transcribed exactly this audio.
     pub fn submit_final(&self, utterance: Utterance, now: Instant) {
         let mut state = self.lock();
+        self.inner.metrics.finals_queued.inc();
         let key = utterance.stream.clone();
+        let id = (key.clone(), utterance.utterance);
+        let len = utterance.audio.len();
         if state.partials.get(&key).is_some_and(|p| p.utterance.utterance == utterance.utterance) {
             state.partials.remove(&key);
         }
+        if state.candidates.get(&key).is_some_and(|c| c.utterance.utterance <= utterance.utterance) {
+            // Not started yet: the final pass does the same work, in order with other finals.
+            state.candidates.remove(&key);
+        }
+        let done = state.candidate_results.remove(&key);
+        if let Some((u, l, result)) = done
+            && u == utterance.utterance
+            && l == len
+        {
+            let final_event = settle_final(&self.inner, &mut state, utterance, result);
+            drop(state);
+            (self.inner.emit)(final_event);
+            return;
+        }
+        if state.running_candidates.get(&id) == Some(&len) {
+            state.awaiting_candidate.insert(id, Queued { utterance, enqueued: now });
+            return;
+        }
         state.finals.push_back(Queued { utterance, enqueued: now });
+        // A final never waits behind a partial: if no worker is free for it, the partial that
+        // started last (least work lost) stops and the final takes its worker.
+        let free = state.running.iter().filter(|r| r.is_none()).count();
+        if state.finals.len() > free
+            && let Some(r) = state.running.iter().flatten().filter(|r| r.kind == "partial" && !r.cancel.load(Ordering::Relaxed)).max_by_key(|r| r.started)
+        {
+            r.cancel.store(true, Ordering::Relaxed);
+            self.inner.metrics.partials_skipped.inc();
+        }
         self.update_gauges(&state, now);
         drop(state);
         self.inner.wake.notify_one();
@@ -145,15 +235,48 @@ fn update_gauges(metrics: &AsrMetrics, state: &State, now: Instant) {
 
 fn current_mode(state: &State, workers: usize, now: Instant) -> Mode {
     let oldest = state.finals.front().map_or(std::time::Duration::ZERO, |q| now.duration_since(q.enqueued));
-    policy::mode(state.finals.len(), workers, oldest)
+    policy::mode(state.finals.len(), workers, oldest, state.busy_share(workers, now))
 }
 
 enum Work {
     Final(Queued),
+    Candidate(Queued),
     Partial(Queued),
 }
 
-fn next_work(inner: &Inner) -> Option<Work> {
+/// Records a final's result in `state` and returns the event to emit (outside the lock).
+fn settle_final(inner: &Inner, state: &mut State, u: Utterance, result: Result<Recognition, String>) -> LiveEvent {
+    state.hypotheses.remove(&(u.stream.clone(), u.utterance));
+    state.delivered.insert(u.stream.clone(), u.utterance);
+    match result {
+        Ok(r) => {
+            if !r.text.trim().is_empty() {
+                state.last_final.insert(u.stream.clone(), r.text.clone());
+            }
+            inner.metrics.finals_transcribed.inc();
+            LiveEvent::Final { stream: u.stream, utterance: u.utterance, start: u.start, end: u.end, text: r.text, language: r.language, confidence: r.confidence }
+        }
+        Err(reason) => {
+            inner.metrics.not_transcribed.inc();
+            LiveEvent::NotTranscribed { stream: u.stream, utterance: u.utterance, start: u.start, end: u.end, reason }
+        }
+    }
+}
+
+fn next_work(inner: &Inner, worker: usize) -> Option<(Work, Arc<AtomicBool>)> {
+    let work = next_job(inner)?;
+    let kind = match &work {
+        Work::Final(_) => "final",
+        Work::Candidate(_) => "pause",
+        Work::Partial(_) => "partial",
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+    state.running[worker] = Some(Running { kind, started: Instant::now(), cancel: cancel.clone() });
+    Some((work, cancel))
+}
+
+fn next_job(inner: &Inner) -> Option<Work> {
     let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         let now = Instant::now();
@@ -177,6 +300,13 @@ fn next_work(inner: &Inner) -> Option<Work> {
         }
         let mode = current_mode(&state, inner.workers, now);
         if mode != Mode::FinalsOnly {
+            let oldest_candidate = state.candidates.iter().min_by_key(|(_, q)| q.enqueued).map(|(k, _)| k.clone());
+            if let Some(key) = oldest_candidate {
+                let q = state.candidates.remove(&key).expect("key from the map");
+                state.running_candidates.insert((key.clone(), q.utterance.utterance), q.utterance.audio.len());
+                state.last_partial_run.insert(key, now);
+                return Some(Work::Candidate(q));
+            }
             let oldest = state.partials.iter().min_by_key(|(_, q)| q.enqueued).map(|(k, _)| k.clone());
             if let Some(key) = oldest {
                 let q = state.partials.remove(&key).expect("key from the map");
@@ -184,9 +314,10 @@ fn next_work(inner: &Inner) -> Option<Work> {
                 update_gauges(&inner.metrics, &state, now);
                 return Some(Work::Partial(q));
             }
-        } else if !state.partials.is_empty() {
-            inner.metrics.partials_skipped.inc_by(state.partials.len() as u64);
+        } else if !state.partials.is_empty() || !state.candidates.is_empty() {
+            inner.metrics.partials_skipped.inc_by((state.partials.len() + state.candidates.len()) as u64);
             state.partials.clear();
+            state.candidates.clear();
         }
         if state.closed {
             return None;
@@ -195,11 +326,12 @@ fn next_work(inner: &Inner) -> Option<Work> {
     }
 }
 
-fn worker(inner: &Inner) {
-    while let Some(work) = next_work(inner) {
-        let (mut q, is_final) = match work {
-            Work::Final(q) => (q, true),
-            Work::Partial(q) => (q, false),
+fn worker(inner: &Inner, index: usize) {
+    while let Some((work, cancel)) = next_work(inner, index) {
+        let (mut q, kind) = match work {
+            Work::Final(q) => (q, "final"),
+            Work::Candidate(q) => (q, "pause"),
+            Work::Partial(q) => (q, "partial"),
         };
         if q.utterance.hints.prompt.is_none() {
             let state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -207,56 +339,51 @@ fn worker(inner: &Inner) {
         }
         let u = &q.utterance;
         let started = Instant::now();
-        let result = inner.recognizer.recognize(&u.audio, &u.hints);
+        let result = inner.recognizer.recognize(&u.audio, &u.hints, &cancel);
         let audio_seconds = u.audio.len() as f64 / 16_000.0;
-        let model = inner.recognizer.model();
-        inner.metrics.observe_pass(model, is_final, audio_seconds, started.elapsed().as_secs_f64());
+        if !cancel.load(Ordering::Relaxed) {
+            inner.metrics.observe_pass(inner.recognizer.model(&u.hints), kind, audio_seconds, started.elapsed().as_secs_f64());
+        }
         let u = q.utterance;
-        let key = (u.stream.clone(), u.utterance);
-        match (result, is_final) {
-            (Ok(r), true) => {
-                let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
-                state.hypotheses.remove(&key);
-                if !r.text.trim().is_empty() {
-                    state.last_final.insert(u.stream.clone(), r.text.clone());
+        let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.pass_done(index, Instant::now());
+        let event = match kind {
+            "final" => Some(settle_final(inner, &mut state, u, result)),
+            "pause" => {
+                let key = (u.stream.clone(), u.utterance);
+                state.running_candidates.remove(&key);
+                if let Some(final_job) = state.awaiting_candidate.remove(&key) {
+                    // The utterance closed with this very audio while we ran: this is its final.
+                    Some(settle_final(inner, &mut state, final_job.utterance, result))
+                } else {
+                    let shown = result.as_ref().ok().map(|r| r.text.clone());
+                    state.candidate_results.insert(u.stream.clone(), (u.utterance, u.audio.len(), result));
+                    shown.and_then(|text| partial_event(&mut state, u, text))
                 }
-                state.delivered.insert(u.stream.clone(), u.utterance);
-                drop(state);
-                (inner.emit)(LiveEvent::Final {
-                    stream: u.stream,
-                    utterance: u.utterance,
-                    start: u.start,
-                    end: u.end,
-                    text: r.text,
-                    language: r.language,
-                    confidence: r.confidence,
-                });
             }
-            (Ok(r), false) => {
-                let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
-                // Shown only while the final has not been delivered: under load a final can wait
-                // in the queue, and the partial is what the agent sees meanwhile.
-                if state.delivered.get(&u.stream).is_some_and(|d| *d >= u.utterance) {
-                    continue;
+            _ => match result {
+                Ok(r) => partial_event(&mut state, u, r.text),
+                Err(reason) => {
+                    tracing::debug!(%reason, "partial pass failed");
+                    None
                 }
-                let previous = state.hypotheses.insert(key, r.text.clone()).unwrap_or_default();
-                drop(state);
-                let committed = committed_prefix(&previous, &r.text);
-                let tentative = r.text[committed.len()..].trim().to_owned();
-                (inner.emit)(LiveEvent::Partial {
-                    stream: u.stream,
-                    utterance: u.utterance,
-                    start: u.start,
-                    end: u.end,
-                    committed: committed.trim().to_owned(),
-                    tentative,
-                });
-            }
-            (Err(reason), true) => {
-                inner.metrics.not_transcribed.inc();
-                (inner.emit)(LiveEvent::NotTranscribed { stream: u.stream, utterance: u.utterance, start: u.start, end: u.end, reason });
-            }
-            (Err(reason), false) => tracing::debug!(%reason, "partial pass failed"),
+            },
+        };
+        drop(state);
+        if let Some(e) = event {
+            (inner.emit)(e);
         }
     }
+}
+
+/// A stabilised partial for `text`, unless the utterance's final was already delivered (under
+/// load a final can wait in the queue, and the partial is what the agent sees meanwhile).
+fn partial_event(state: &mut State, u: Utterance, text: String) -> Option<LiveEvent> {
+    if state.delivered.get(&u.stream).is_some_and(|d| *d >= u.utterance) {
+        return None;
+    }
+    let previous = state.hypotheses.insert((u.stream.clone(), u.utterance), text.clone()).unwrap_or_default();
+    let committed = committed_prefix(&previous, &text);
+    let tentative = text[committed.len()..].trim().to_owned();
+    Some(LiveEvent::Partial { stream: u.stream, utterance: u.utterance, start: u.start, end: u.end, committed: committed.trim().to_owned(), tentative })
 }

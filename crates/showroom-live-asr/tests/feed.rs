@@ -10,10 +10,10 @@ use showroom_live_asr::{run_feed, AsrMetrics, AsrPool, Hints, LiveEvent, PolicyC
 struct Duration16k;
 
 impl Recognizer for Duration16k {
-    fn recognize(&self, audio: &[f32], _hints: &Hints) -> Result<Recognition, String> {
+    fn recognize(&self, audio: &[f32], _hints: &Hints, _cancel: &std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<Recognition, String> {
         Ok(Recognition { text: format!("{:.1}", audio.len() as f64 / 16_000.0), language: "en".into(), confidence: 1.0 })
     }
-    fn model(&self) -> &str {
+    fn model(&self, _hints: &Hints) -> &str {
         "duration"
     }
 }
@@ -25,7 +25,7 @@ impl Speakers for Roles {
         Some(if participant == "PA_c" { "customer" } else { "agent" }.into())
     }
     fn hints(&self, _call: &str) -> Hints {
-        Hints { language: Some("en".into()), translate: false, prompt: None }
+        Hints { model: None, language: Some("en".into()), translate: false, prompt: None }
     }
 }
 

@@ -32,6 +32,7 @@ pub struct ProductContext {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CallSummary {
     pub call_id: String,
+    pub tenant: String,
     pub created_at_ms: u64,
     pub customer_name: Option<String>,
     pub language: Option<String>,
@@ -53,7 +54,18 @@ struct Member {
     captions: bool,
 }
 
+/// What a new call is created with.
+#[derive(Debug, Clone, Default)]
+pub struct NewCall {
+    pub tenant: String,
+    pub customer_name: Option<String>,
+    /// The shopper's page language (BCP 47, e.g. `es-MX`).
+    pub language: Option<String>,
+    pub product: Option<ProductContext>,
+}
+
 struct Call {
+    tenant: String,
     created_at_ms: u64,
     created: Instant,
     customer_name: Option<String>,
@@ -109,11 +121,13 @@ impl CallRegistry {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn create_call(&self, customer_name: Option<String>, language: Option<String>, product: Option<ProductContext>) -> String {
+    pub fn create_call(&self, new: NewCall) -> String {
+        let NewCall { tenant, customer_name, language, product } = new;
         let id = random_id("CA_", 16);
         self.lock().insert(
             id.clone(),
             Call {
+                tenant,
                 created_at_ms: unix_ms(),
                 created: Instant::now(),
                 customer_name,
@@ -134,6 +148,7 @@ impl CallRegistry {
     fn summary(id: &str, c: &Call) -> CallSummary {
         CallSummary {
             call_id: id.to_owned(),
+            tenant: c.tenant.clone(),
             created_at_ms: c.created_at_ms,
             customer_name: c.customer_name.clone(),
             language: c.language.clone(),

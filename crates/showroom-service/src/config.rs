@@ -4,6 +4,7 @@
 //! binary applies the last). Every environment variable is listed in [`ENV_VARS`].
 
 use std::net::SocketAddr;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -19,6 +20,24 @@ pub struct Config {
     pub demo: DemoConfig,
     pub sfu: SfuConfig,
     pub asr: AsrConfig,
+    pub store: showroom_store::StoreConfig,
+    pub redaction: RedactionConfig,
+}
+
+/// PII redaction of stored transcripts (`showroom-redact`): `[redaction.default]` for every
+/// tenant, `[redaction.tenants.<tenant>]` to replace it for one (unset fields take the
+/// built-in defaults, which mask everything).
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedactionConfig {
+    pub default: showroom_redact::Policy,
+    pub tenants: BTreeMap<String, showroom_redact::Policy>,
+}
+
+impl RedactionConfig {
+    pub fn policy(&self, tenant: &str) -> &showroom_redact::Policy {
+        self.tenants.get(tenant).unwrap_or(&self.default)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -40,6 +59,31 @@ pub struct AsrConfig {
     pub language: String,
     /// Give the agent English text whatever the shopper speaks (multilingual models).
     pub translate: bool,
+    /// Time between two partial hypotheses of one speaker while the recognizer keeps up.
+    pub partial_interval_ms: u64,
+    /// A final still queued after this long (overload) is recorded as not transcribed.
+    pub max_final_wait_s: f64,
+    /// Per-tenant overrides (`[asr.tenants.<tenant>]`): model, language, translate.
+    pub tenants: BTreeMap<String, AsrTenantConfig>,
+}
+
+/// How one tenant's calls are transcribed; unset fields fall back to `[asr]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrTenantConfig {
+    /// e.g. `base` (multilingual) for a shop whose shoppers speak Spanish and German.
+    pub model: Option<String>,
+    /// ISO 639-1, or "" to detect per utterance.
+    pub language: Option<String>,
+    pub translate: Option<bool>,
+}
+
+/// The transcription settings of one call, resolved from `[asr]`, its tenant and the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsrCallSettings {
+    pub model: String,
+    pub language: Option<String>,
+    pub translate: bool,
 }
 
 impl Default for AsrConfig {
@@ -52,16 +96,56 @@ impl Default for AsrConfig {
             workers: 1,
             language: String::new(),
             translate: false,
+            partial_interval_ms: 1000,
+            max_final_wait_s: 120.0,
+            tenants: BTreeMap::new(),
         }
     }
 }
 
 impl AsrConfig {
-    /// The ggml file to load.
+    /// The ggml file of the default model.
     pub fn model_file(&self) -> PathBuf {
         if let Some(p) = &self.model_path {
             return p.clone();
         }
+        self.named_model_file(&self.model)
+    }
+
+    /// Every model some call may need: the default first, then tenants' others.
+    pub fn models(&self) -> Vec<String> {
+        let mut names = vec![self.model.clone()];
+        for t in self.tenants.values() {
+            if let Some(m) = &t.model
+                && !names.contains(m)
+            {
+                names.push(m.clone());
+            }
+        }
+        names
+    }
+
+    /// A call's settings: tenant overrides, then `[asr]`; with no language configured, the
+    /// shopper's page language (`es-MX` → `es`) is the best guess before detection, and an
+    /// English-only model (`*.en`) is always told English.
+    pub fn for_call(&self, tenant: &str, page_language: Option<&str>) -> AsrCallSettings {
+        let t = self.tenants.get(tenant);
+        let model = t.and_then(|t| t.model.clone()).unwrap_or_else(|| self.model.clone());
+        let configured = t.and_then(|t| t.language.clone()).unwrap_or_else(|| self.language.clone());
+        let english_only = model.ends_with(".en");
+        let language = if english_only {
+            Some("en".to_owned())
+        } else if !configured.is_empty() {
+            Some(configured)
+        } else {
+            page_language.and_then(|l| l.split(['-', '_']).next()).map(str::to_lowercase).filter(|l| l.len() == 2)
+        };
+        let translate = !english_only && t.and_then(|t| t.translate).unwrap_or(self.translate);
+        AsrCallSettings { model, language, translate }
+    }
+
+    /// The ggml file `showroom model fetch <name>` installs.
+    pub fn named_model_file(&self, name: &str) -> PathBuf {
         let dir = if self.models_dir.as_os_str().is_empty() {
             std::env::var_os("SHOWROOM_CACHE")
                 .map(PathBuf::from)
@@ -71,7 +155,7 @@ impl AsrConfig {
         } else {
             self.models_dir.clone()
         };
-        dir.join(format!("ggml-{}.bin", self.model))
+        dir.join(format!("ggml-{name}.bin"))
     }
 }
 
@@ -169,6 +253,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SHOWROOM_ASR_WORKERS", "asr.workers"),
     ("SHOWROOM_ASR_LANGUAGE", "asr.language"),
     ("SHOWROOM_ASR_TRANSLATE", "asr.translate"),
+    ("SHOWROOM_ASR_PARTIAL_INTERVAL_MS", "asr.partial_interval_ms"),
+    ("SHOWROOM_ASR_MAX_FINAL_WAIT_S", "asr.max_final_wait_s"),
+    ("SHOWROOM_DATABASE_URL", "store.url"),
+    ("SHOWROOM_DATA_DIR", "store.data_dir"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +317,10 @@ impl Config {
                 "SHOWROOM_ASR_WORKERS" => self.asr.workers = parse(var, &v)?,
                 "SHOWROOM_ASR_LANGUAGE" => self.asr.language = v,
                 "SHOWROOM_ASR_TRANSLATE" => self.asr.translate = parse(var, &v)?,
+                "SHOWROOM_ASR_PARTIAL_INTERVAL_MS" => self.asr.partial_interval_ms = parse(var, &v)?,
+                "SHOWROOM_ASR_MAX_FINAL_WAIT_S" => self.asr.max_final_wait_s = parse(var, &v)?,
+                "SHOWROOM_DATABASE_URL" => self.store.url = v,
+                "SHOWROOM_DATA_DIR" => self.store.data_dir = PathBuf::from(v),
                 _ => unreachable!("every ENV_VARS entry is matched"),
             }
         }
@@ -256,5 +348,27 @@ mod tests {
         let err = cfg.apply_env(|k| (k == "SHOWROOM_UDP_BIND").then(|| "nope".to_owned())).unwrap_err();
         assert!(err.to_string().contains("SHOWROOM_UDP_BIND"));
         assert!(Config::from_toml("[http]\nbogus = 1\n").is_err());
+    }
+
+    #[test]
+    fn a_calls_transcription_settings_come_from_its_tenant_then_asr_then_the_page() {
+        let cfg = Config::from_toml(
+            "[asr]\nmodel = \"tiny.en\"\n[asr.tenants.eu-shop]\nmodel = \"base\"\ntranslate = true\n[asr.tenants.mx-shop]\nmodel = \"base\"\nlanguage = \"es\"\n",
+        )
+        .unwrap()
+        .asr;
+        assert_eq!(cfg.models(), vec!["tiny.en".to_owned(), "base".to_owned()]);
+        let s = |model: &str, language: Option<&str>, translate| AsrCallSettings { model: model.into(), language: language.map(Into::into), translate };
+        let cases = [
+            ("default", None, s("tiny.en", Some("en"), false)),
+            ("default", Some("de-DE"), s("tiny.en", Some("en"), false)), // an English model is told English
+            ("eu-shop", Some("de-DE"), s("base", Some("de"), true)),
+            ("eu-shop", None, s("base", None, true)), // detected per utterance
+            ("eu-shop", Some("bogus-language"), s("base", None, true)),
+            ("mx-shop", Some("en-US"), s("base", Some("es"), false)), // configured beats the page
+        ];
+        for (tenant, page, want) in cases {
+            assert_eq!(cfg.for_call(tenant, page), want, "{tenant} {page:?}");
+        }
     }
 }

@@ -98,6 +98,9 @@ fn require_role(claims: &Claims, allowed: &[Role]) -> Result<(), ApiError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewCall {
+    /// The shop; selects per-tenant settings such as the transcription language.
+    #[serde(default)]
+    tenant: Option<String>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -111,7 +114,9 @@ fn bounded(s: Option<String>, max: usize) -> Option<String> {
 }
 
 async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCall>>) -> Result<Response, ApiError> {
-    let NewCall { name, language, product } = body.map(|b| b.0).unwrap_or(NewCall { name: None, language: None, product: None });
+    let NewCall { tenant, name, language, product } =
+        body.map(|b| b.0).unwrap_or(NewCall { tenant: None, name: None, language: None, product: None });
+    let tenant = bounded(tenant, 64).filter(|t| !t.is_empty()).unwrap_or_else(|| "default".to_owned());
     let product = product.map(|p| ProductContext {
         sku: bounded(p.sku, 128),
         title: bounded(p.title, 256),
@@ -119,7 +124,28 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         image: bounded(p.image, 1024),
         price: bounded(p.price, 64),
     });
-    let call_id = state.calls.create_call(bounded(name, 128), bounded(language, 16), product);
+    let (customer_name, language) = (bounded(name, 128), bounded(language, 16));
+    let call_id = state.calls.create_call(crate::calls::NewCall {
+        tenant: tenant.clone(),
+        customer_name: customer_name.clone(),
+        language: language.clone(),
+        product: product.clone(),
+    });
+    let product = product.unwrap_or_default();
+    state.journal.write(showroom_store::LiveWrite::CallCreated {
+        call: showroom_store::NewCall {
+            id: showroom_store::CallId(call_id.clone()),
+            tenant: showroom_store::TenantId(tenant),
+            shopper_id: None,
+            shopper_name: customer_name,
+            agent: None,
+            team: None,
+            product: showroom_store::ProductContext { sku: product.sku, title: product.title, url: product.url },
+            language: language.and_then(|l| l.split(['-', '_']).next().map(str::to_lowercase)),
+            node: None,
+            created_at: crate::now(),
+        },
+    });
     let identity = format!("shopper-{}", &call_id[3..]);
     let (token, exp) = state.mint(identity, Role::Customer, Some(call_id.clone()))?;
     tracing::info!(call = %call_id, "call created");
@@ -147,6 +173,10 @@ async fn answer_call(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
     match state.calls.answer(&call_id, &claims.sub) {
         Ok(()) => {
             let (token, _) = state.mint(claims.sub.clone(), Role::Agent, Some(call_id.clone()))?;
+            state.journal.write(showroom_store::LiveWrite::CallAnswered {
+                call: showroom_store::CallId(call_id.clone()),
+                answer: showroom_store::Answer { agent: showroom_store::AgentId(claims.sub.clone()), team: None, at: crate::now() },
+            });
             tracing::info!(call = %call_id, agent = %claims.sub, "call answered");
             Ok(Json(json!({"call_id": call_id, "token": token})).into_response())
         }

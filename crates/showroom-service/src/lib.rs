@@ -8,6 +8,7 @@
 pub mod calls;
 pub mod config;
 mod http;
+pub mod journal;
 mod live;
 mod ws;
 
@@ -51,9 +52,23 @@ pub struct AppState {
     pub sfu: Sfu,
     pub registry: Registry,
     pub metrics: ServiceMetrics,
+    /// The store, written through a queue (never awaited by request handlers).
+    pub journal: journal::Journal,
+    /// Set when live transcription runs: tells it when a call ends.
+    pub(crate) live: std::sync::OnceLock<live::LiveHandle>,
 }
 
 impl AppState {
+    /// The last participant left an answered call (or it expired): store its end, and let the
+    /// live path finish its transcript.
+    pub(crate) fn call_ended(&self, call_id: &str) {
+        tracing::info!(call = %call_id, "call ended");
+        if let Some(live) = self.live.get() {
+            live.call_ended(call_id);
+        }
+        self.journal.write(showroom_store::LiveWrite::CallEnded { call: showroom_store::CallId(call_id.to_owned()), at: now() });
+    }
+
     /// Mints a token with the configured lifetime; returns it and its expiry (unix seconds).
     pub fn mint(&self, sub: String, role: Role, call: Option<String>) -> Result<(String, u64), SignalError> {
         let iat = unix_ms() / 1000;
@@ -73,6 +88,13 @@ pub enum ServiceError {
     Metrics(#[from] prometheus::Error),
     #[error("http server: {0}")]
     Serve(std::io::Error),
+    #[error("store: {0}")]
+    Store(#[from] showroom_store::StoreError),
+}
+
+/// Wall-clock now for stored records.
+pub(crate) fn now() -> showroom_store::Ts {
+    showroom_store::Ts::from(std::time::SystemTime::now())
 }
 
 /// A started service: its addresses and the task serving it.
@@ -96,6 +118,7 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
     } else {
         config.auth.token_secret.clone()
     };
+    let journal = journal::Journal::open(&config.store).await?;
     let (sfu, events) = Sfu::start(config.sfu.clone(), sfu_metrics)?;
     let listener = TcpListener::bind(config.http.bind).await.map_err(|source| ServiceError::Bind { addr: config.http.bind, source })?;
     let http_addr = listener.local_addr().map_err(ServiceError::Serve)?;
@@ -106,6 +129,8 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
         sfu: sfu.clone(),
         registry,
         metrics,
+        journal,
+        live: std::sync::OnceLock::new(),
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
     let transcripts = state.config.asr.enabled && live::start(&state);

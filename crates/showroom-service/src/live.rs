@@ -5,10 +5,14 @@
 use std::sync::Arc;
 
 use showroom_asr::{EngineConfig, WhisperEngine, WhisperRecognizer};
-use showroom_live_asr::{run_feed, AsrMetrics, AsrPool, Hints, LiveEvent, PolicyConfig, Speakers, TrackPacket};
+use std::time::{Duration, Instant};
+
+use showroom_live_asr::{run_feed, AsrMetrics, AsrPool, Hints, LiveEvent, ModelSet, PolicyConfig, Recognizer, Speakers, TrackPacket};
 use showroom_signaling::{Role, ServerMessage, TranscriptStatus};
 use tokio::sync::mpsc;
 
+use crate::config::AsrConfig;
+use crate::journal::{FinalSegment, Redactor};
 use crate::AppState;
 
 /// Roles from the call registry; language and translation from config and the call.
@@ -20,33 +24,19 @@ impl Speakers for CallSpeakers {
     }
 
     fn hints(&self, call: &str) -> Hints {
-        let cfg = &self.0.config.asr;
-        let language = if !cfg.language.is_empty() {
-            Some(cfg.language.clone())
-        } else {
-            // The shopper's page language ("es-MX") is the best guess before detection.
-            self.0.calls.get(call).and_then(|c| c.language).and_then(|l| l.split('-').next().map(str::to_lowercase))
-        };
-        Hints { language, translate: cfg.translate, prompt: None }
+        let summary = self.0.calls.get(call);
+        let tenant = summary.as_ref().map_or("default", |c| c.tenant.as_str());
+        let page_language = summary.as_ref().and_then(|c| c.language.as_deref());
+        let settings = self.0.config.asr.for_call(tenant, page_language);
+        Hints { model: Some(settings.model), language: settings.language, translate: settings.translate, prompt: None }
     }
 }
 
 /// Starts live transcription if a model is installed. Returns whether it runs.
 pub fn start(state: &Arc<AppState>) -> bool {
     let cfg = &state.config.asr;
-    let model_file = cfg.model_file();
-    if !model_file.exists() {
-        tracing::warn!(model = %model_file.display(), "no Whisper model: calls run without transcripts; install one with `showroom model fetch {}`", cfg.model);
-        return false;
-    }
     let workers = cfg.workers.max(1);
-    let engine = match WhisperEngine::load(EngineConfig { max_states: workers, ..EngineConfig::new(&model_file) }) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(model = %model_file.display(), error = %e, "cannot load the Whisper model: calls run without transcripts");
-            return false;
-        }
-    };
+    let Some(recognizer) = load_models(cfg, workers) else { return false };
     let metrics = match AsrMetrics::new(&state.registry) {
         Ok(m) => m,
         Err(e) => {
@@ -55,8 +45,12 @@ pub fn start(state: &Arc<AppState>) -> bool {
         }
     };
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let recognizer = Arc::new(WhisperRecognizer::new(engine, cfg.model.clone()));
-    let pool = match AsrPool::start(recognizer, workers, PolicyConfig::default(), metrics, move |e| {
+    let policy = PolicyConfig {
+        partial_interval: Duration::from_millis(cfg.partial_interval_ms.max(100)),
+        slow_partial_interval: Duration::from_millis(cfg.partial_interval_ms.max(100) * 3),
+        max_final_wait: Duration::from_secs_f64(cfg.max_final_wait_s.max(0.1)),
+    };
+    let pool = match AsrPool::start(Arc::new(recognizer), workers, policy, metrics, move |e| {
         let _ = events_tx.send(e);
     }) {
         Ok(p) => Arc::new(p),
@@ -95,29 +89,120 @@ pub fn start(state: &Arc<AppState>) -> bool {
         tracing::error!("cannot start ASR threads");
         return false;
     }
-    tokio::spawn(deliver(state.clone(), events_rx));
-    tracing::info!(model = %model_file.display(), workers, "live transcripts on");
+    let (ended_tx, ended_rx) = mpsc::unbounded_channel();
+    let _ = state.live.set(LiveHandle { ended: ended_tx });
+    tokio::spawn(deliver(state.clone(), events_rx, ended_rx));
+    tracing::info!(models = ?cfg.models(), workers, "live transcripts on");
     true
+}
+
+/// The default model and every tenant's; without the default there are no transcripts, a
+/// tenant's missing model falls back to the default (logged).
+fn load_models(cfg: &AsrConfig, workers: usize) -> Option<ModelSet> {
+    let load = |name: &str, file: std::path::PathBuf| -> Option<Arc<dyn Recognizer>> {
+        if !file.exists() {
+            tracing::warn!(model = %file.display(), "no Whisper model; install it with `showroom model fetch {name}`");
+            return None;
+        }
+        match WhisperEngine::load(EngineConfig { max_states: workers, ..EngineConfig::new(&file) }) {
+            Ok(engine) => Some(Arc::new(WhisperRecognizer::new(engine, name.to_owned()))),
+            Err(e) => {
+                tracing::error!(model = %file.display(), error = %e, "cannot load the Whisper model");
+                None
+            }
+        }
+    };
+    let Some(default) = load(&cfg.model, cfg.model_file()) else {
+        tracing::warn!("calls run without transcripts");
+        return None;
+    };
+    let mut set = ModelSet::new(cfg.model.clone(), default);
+    for name in cfg.models().into_iter().skip(1) {
+        match load(&name, cfg.named_model_file(&name)) {
+            Some(r) => set = set.with(name, r),
+            None => tracing::warn!(model = %name, default = %cfg.model, "tenants configured for this model use the default"),
+        }
+    }
+    Some(set)
 }
 
 fn role(s: &str) -> Role {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or(Role::Customer)
 }
 
-async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveEvent>) {
-    while let Some(event) = events.recv().await {
+/// The running live path, as the rest of the service sees it.
+pub(crate) struct LiveHandle {
+    ended: mpsc::UnboundedSender<String>,
+}
+
+impl LiveHandle {
+    pub(crate) fn call_ended(&self, call: &str) {
+        let _ = self.ended.send(call.to_owned());
+    }
+}
+
+/// Sends results to the call's agent and supervisors (and captions to the shopper) and stores
+/// finals, redacted, through the journal.
+async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveEvent>, mut ended: mpsc::UnboundedReceiver<String>) {
+    let mut redactor = Redactor::new(state.config.redaction.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let event = tokio::select! {
+            e = events.recv() => match e { Some(e) => e, None => break },
+            Some(call) = ended.recv() => {
+                store(&state, redactor.release(Some(&call), Instant::now()));
+                continue;
+            }
+            _ = tick.tick() => {
+                store(&state, redactor.release(None, Instant::now()));
+                continue;
+            }
+        };
+        let tenant = |call: &str| state.calls.get(call).map_or_else(|| "default".to_owned(), |c| c.tenant);
         let (stream, msg) = match event {
             LiveEvent::Partial { stream, utterance, start, end, committed, tentative } => {
+                let t = tenant(&stream.call);
+                let (committed, tentative) = (redactor.live_text(&t, &committed), redactor.live_text(&t, &tentative));
                 let msg = transcript(&stream.participant, &stream.role, utterance, TranscriptStatus::Partial, start, end, committed, tentative, None, None);
                 (stream, msg)
             }
             LiveEvent::Final { stream, utterance, start, end, text, language, confidence } => {
-                tracing::info!(call = %stream.call, participant = %stream.participant, start, end, %text, "final transcript");
-                let msg = transcript(&stream.participant, &stream.role, utterance, TranscriptStatus::Final, start, end, text, String::new(), Some(language), Some(confidence));
+                let t = tenant(&stream.call);
+                let shown = redactor.live_text(&t, &text);
+                tracing::info!(call = %stream.call, participant = %stream.participant, start, end, text = %shown, "final transcript");
+                let segment = FinalSegment {
+                    call: stream.call.clone(),
+                    tenant: t,
+                    participant: stream.participant.clone(),
+                    role: crate::ws::store_role(role(&stream.role)),
+                    utterance,
+                    start_s: start,
+                    end_s: end,
+                    text,
+                    language: Some(language.clone()).filter(|l| !l.is_empty()),
+                    confidence: Some(confidence),
+                    not_transcribed: None,
+                };
+                store(&state, redactor.push(segment, Instant::now()));
+                let msg = transcript(&stream.participant, &stream.role, utterance, TranscriptStatus::Final, start, end, shown, String::new(), Some(language), Some(confidence));
                 (stream, msg)
             }
             LiveEvent::NotTranscribed { stream, utterance, start, end, reason } => {
                 tracing::warn!(call = %stream.call, participant = %stream.participant, start, end, %reason, "utterance not transcribed");
+                let segment = FinalSegment {
+                    call: stream.call.clone(),
+                    tenant: tenant(&stream.call),
+                    participant: stream.participant.clone(),
+                    role: crate::ws::store_role(role(&stream.role)),
+                    utterance,
+                    start_s: start,
+                    end_s: end,
+                    text: String::new(),
+                    language: None,
+                    confidence: None,
+                    not_transcribed: Some(reason.clone()),
+                };
+                store(&state, redactor.push(segment, Instant::now()));
                 let msg = transcript(&stream.participant, &stream.role, utterance, TranscriptStatus::NotTranscribed, start, end, String::new(), reason, None, None);
                 (stream, msg)
             }
@@ -125,6 +210,12 @@ async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveE
         for recipient in state.calls.transcript_recipients(&stream.call) {
             state.calls.send_to(&stream.call, &recipient, msg.clone());
         }
+    }
+}
+
+fn store(state: &AppState, segments: Vec<showroom_store::Segment>) {
+    for segment in segments {
+        state.journal.write(showroom_store::LiveWrite::Segment { segment });
     }
 }
 

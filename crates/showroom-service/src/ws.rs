@@ -181,6 +181,18 @@ impl Connection {
                     }
                 };
                 let me = attached.participants.iter().find(|p| p.participant_id == attached.participant_id).cloned();
+                if let (false, Some(me)) = (resumed, &me) {
+                    self.state.journal.write(showroom_store::LiveWrite::ParticipantJoined {
+                        participant: showroom_store::Participant {
+                            call: showroom_store::CallId(call_id.clone()),
+                            participant: showroom_store::ParticipantId(me.participant_id.clone()),
+                            role: store_role(me.role),
+                            display_name: me.name.clone(),
+                            joined_at: crate::now(),
+                            left_at: None,
+                        },
+                    });
+                }
                 if let (false, Some(me)) = (resumed, me) {
                     self.state.calls.broadcast(&call_id, Some(&attached.participant_id), &ServerMessage::ParticipantJoined { participant: me });
                 }
@@ -278,9 +290,26 @@ impl Connection {
 /// Takes a participant out of the registry and the SFU and tells the rest of the call.
 pub async fn remove_participant(state: &AppState, call_id: &str, participant_id: &str, reason: LeaveReason) {
     if state.calls.remove(call_id, participant_id).is_some() {
+        state.journal.write(showroom_store::LiveWrite::ParticipantLeft {
+            call: showroom_store::CallId(call_id.to_owned()),
+            participant: showroom_store::ParticipantId(participant_id.to_owned()),
+            at: crate::now(),
+        });
+        if !state.calls.exists(call_id) {
+            state.call_ended(call_id);
+        }
         if let Err(e) = state.sfu.remove_participant(ParticipantId(participant_id.to_owned())).await {
             tracing::warn!(call = %call_id, participant = %participant_id, error = %e, "sfu did not hold the participant");
         }
         state.calls.broadcast(call_id, None, &ServerMessage::ParticipantLeft { participant_id: participant_id.to_owned(), reason });
+    }
+}
+
+pub(crate) fn store_role(role: Role) -> showroom_store::Role {
+    match role {
+        Role::Customer => showroom_store::Role::Customer,
+        Role::Agent => showroom_store::Role::Agent,
+        // Reviewers and admins never join calls (the session refuses them).
+        _ => showroom_store::Role::Supervisor,
     }
 }

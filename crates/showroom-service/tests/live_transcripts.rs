@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::start_gateway_with;
 use showroom_signaling::{ClientMessage, Role, ServerMessage, TranscriptStatus};
-use showroom_testkit::{Kind, RtpPacket};
+use showroom_testkit::Kind;
 
 /// Where the words are in the clip, read off its 100 ms level profile: "And" rises from -43 to
 /// -17 dBFS at 0.3 s; "country" falls below -30 dBFS at 10.2 s (the clip then ends in applause).
@@ -28,31 +28,18 @@ async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
     })
     .await;
     assert!(gw.transcripts, "transcription started");
-    let (mut customer, mut agent, _) = gateway.call_pair().await.unwrap();
+    let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
     customer.publish(&[Kind::Audio]).await.unwrap();
     // The shopper turns captions on, so they get the transcript of themselves too.
     customer.send(&ClientMessage::SetCaptions { enabled: true });
 
     let clip = showroom_testdata::jfk().expect("JFK clip");
-    let samples: Vec<i16> = clip.audio.iter().map(|s| (s * 32768.0) as i16).collect();
     let (speech_start, speech_end) = JFK_SPEECH;
-    let mut enc = opus::Encoder::new(16_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let (mut seq, mut ts) = (1000u16, 0u32);
     // The clip, then a second and a half of silence so the last utterance closes.
-    let frames = samples.chunks(320).map(<[i16]>::to_vec).chain(std::iter::repeat_n(vec![0i16; 320], 75));
-    for mut frame in frames {
-        frame.resize(320, 0);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    for (i, payload) in common::opus_packets(&clip.audio, 1.5).iter().enumerate() {
         tick.tick().await;
-        let payload = enc.encode_vec(&frame, 1500).unwrap();
-        let mut p = RtpPacket::default();
-        p.header.version = 2;
-        p.header.sequence_number = seq;
-        p.header.timestamp = ts;
-        p.payload = payload.into();
-        customer.write(Kind::Audio, p);
-        seq = seq.wrapping_add(1);
-        ts = ts.wrapping_add(960);
+        customer.write(Kind::Audio, common::opus_rtp(i, payload));
     }
 
     // Collect until four quiet seconds after a final (or 25 s in all).
@@ -98,4 +85,25 @@ async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
         customer_got |= matches!(m, ServerMessage::Transcript { .. });
     }
     assert!(customer_got, "the shopper with captions on got transcripts");
+
+    // The finals are stored as they came, with speaker, times, language and confidence.
+    customer.leave();
+    agent.leave();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gw.state.journal.sync().await;
+    let store = gw.state.journal.sink().store().await.expect("the embedded database is up");
+    let call = showroom_store::CallId(call_id);
+    let stored = store.list_segments(&call).await.unwrap();
+    assert_eq!(stored.len(), finals.len(), "every final stored once");
+    for (s, (text, start, end)) in stored.iter().zip(&finals) {
+        let s = &s.segment;
+        assert_eq!((&s.text, s.start_s, s.end_s), (text, *start, *end));
+        assert_eq!(s.role, showroom_store::Role::Customer);
+        assert_eq!(s.language.as_deref(), Some("en"));
+        assert!(s.confidence.is_some_and(|c| c > 0.3), "{:?}", s.confidence);
+        assert_eq!(s.status, showroom_store::SegmentStatus::Final);
+    }
+    let call = store.get_call(&call).await.unwrap().expect("the call is stored");
+    assert!(call.answered_at.is_some() && call.ended_at.is_some(), "{call:?}");
+    assert_eq!(store.list_participants(&call.id).await.unwrap().len(), 2);
 }

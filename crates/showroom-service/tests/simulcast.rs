@@ -41,12 +41,11 @@ async fn run(publisher: &mut CallClient, sources: &mut [VideoSource; 3], subscri
                 }
             }
             Some(ev) = subscriber.media.recv() => {
-                if let PeerEvent::Rtp(r) = ev {
-                    if r.kind == Kind::Video {
+                if let PeerEvent::Rtp(r) = ev
+                    && r.kind == Kind::Video {
                         let counter = verify_payload(&r.packet.payload, vp8_header_len(&r.packet.payload)).expect("intact payload");
                         seen.push(Seen { layer: (counter >> LAYER_SHIFT) as u8, seq: r.packet.header.sequence_number, ts: r.packet.header.timestamp });
                     }
-                }
             }
         }
     }

@@ -206,11 +206,10 @@ impl Engine {
         if self.addrs.get(&from) == Some(&id) {
             return;
         }
-        if let Some(old) = self.addrs.insert(from, id) {
-            if let Some(e) = self.pcs.get_mut(&old) {
+        if let Some(old) = self.addrs.insert(from, id)
+            && let Some(e) = self.pcs.get_mut(&old) {
                 e.addrs.retain(|a| *a != from);
             }
-        }
         if let Some(e) = self.pcs.get_mut(&id) {
             e.addrs.push(from);
         }
@@ -259,12 +258,11 @@ impl Engine {
         while let Some(TaggedRTCMessage { message, .. }) = entry.pc.poll_read() {
             reads.push(message);
         }
-        if let Some(t) = entry.pc.poll_timeout() {
-            if self.deadlines.get(&id) != Some(&t) {
+        if let Some(t) = entry.pc.poll_timeout()
+            && self.deadlines.get(&id) != Some(&t) {
                 self.deadlines.insert(id, t);
                 self.timers.push(Reverse((t, id)));
             }
-        }
         for ev in events {
             self.on_pc_event(id, ev, now);
         }

@@ -48,11 +48,10 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for DeliverFeedback {
     type Time = Instant;
 
     fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
-        if let Packet::Rtcp(packets) = &msg.message.packet {
-            if packets.iter().any(|p| is_relayed(p.as_ref())) {
+        if let Packet::Rtcp(packets) = &msg.message.packet
+            && packets.iter().any(|p| is_relayed(p.as_ref())) {
                 msg.message.add(Attribute::DeliverToApplication);
             }
-        }
         self.reads.push_back(msg);
         Ok(())
     }

@@ -117,7 +117,7 @@ impl VideoSource {
 
     /// The packets of the next frame (30 fps timestamps) of `frame_bytes` bytes.
     pub fn next_frame(&mut self, frame_bytes: usize) -> (bool, Vec<Packet>) {
-        let keyframe = self.force_keyframe || self.frame_idx % self.keyframe_interval == 0;
+        let keyframe = self.force_keyframe || self.frame_idx.is_multiple_of(self.keyframe_interval);
         self.force_keyframe = false;
         self.frame_idx += 1;
         let n = frame_bytes.div_ceil(1100).max(1);

@@ -225,11 +225,10 @@ impl PeerTask {
     fn learn_mids(&mut self) {
         let transceivers: Vec<_> = self.pc.get_transceivers().collect();
         for t in transceivers {
-            if let Some(t) = self.pc.rtp_transceiver(t) {
-                if let (Some(sender), Some(mid)) = (t.sender(), t.mid().clone()) {
+            if let Some(t) = self.pc.rtp_transceiver(t)
+                && let (Some(sender), Some(mid)) = (t.sender(), t.mid().clone()) {
                     self.mids.insert(sender, mid);
                 }
-            }
         }
     }
 
@@ -254,7 +253,7 @@ impl PeerTask {
                 r = self.socket.recv_from(&mut buf) => if let Ok((n, from)) = r {
                     if self.loss_every > 0 && is_rtp(&buf[..n]) {
                         self.rtp_seen += 1;
-                        if self.rtp_seen % self.loss_every == 0 {
+                        if self.rtp_seen.is_multiple_of(self.loss_every) {
                             continue;
                         }
                     }

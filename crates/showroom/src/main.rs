@@ -44,7 +44,7 @@ enum Command {
         #[command(subcommand)]
         command: ModelCommand,
     },
-    /// Transcribe a recording (WAV; mono = customer, stereo = customer, agent) through the live
+    /// Transcribe a recording (WAV or Ogg/Opus; mono = customer, stereo = customer, agent) through the live
     /// pipeline, printing JSON lines of final segments.
     Transcribe {
         file: PathBuf,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde_json::json;
 use showroom_asr::{EngineConfig, WhisperEngine, WhisperRecognizer};
 use showroom_live_asr::{AsrMetrics, AsrPool, Channel, Hints, LiveEvent, PolicyConfig};
@@ -18,32 +18,20 @@ pub struct Args {
     pub workers: usize,
 }
 
-/// Mono: the customer. Stereo: channel 0 the customer, channel 1 the agent.
-fn read_wav(path: &Path) -> anyhow::Result<Vec<Channel>> {
-    let mut reader = hound::WavReader::open(path).with_context(|| format!("reading {} (WAV expected)", path.display()))?;
-    let spec = reader.spec();
-    if !(1..=2).contains(&spec.channels) {
-        bail!("{} has {} channels; mono or stereo (customer, agent) expected", path.display(), spec.channels);
-    }
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
-        hound::SampleFormat::Int => {
-            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
-            reader.samples::<i32>().map(|s| s.map(|v| v as f32 * scale)).collect::<Result<_, _>>()?
-        }
-    };
-    let n = usize::from(spec.channels);
-    Ok((0..n)
-        .map(|c| Channel {
-            role: if c == 0 { "customer" } else { "agent" }.into(),
-            samples: interleaved.iter().skip(c).step_by(n).copied().collect(),
-            sample_rate: spec.sample_rate,
-        })
+/// Mono: the customer. Stereo: channel 0 the customer, channel 1 the agent. WAV or Ogg/Opus.
+pub fn read_channels(path: &Path) -> anyhow::Result<Vec<Channel>> {
+    let recording = showroom_recording::read_recording(path).with_context(|| format!("reading {}", path.display()))?;
+    let sample_rate = recording.sample_rate;
+    Ok(recording
+        .channels
+        .into_iter()
+        .enumerate()
+        .map(|(c, samples)| Channel { role: if c == 0 { "customer" } else { "agent" }.into(), samples, sample_rate })
         .collect())
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let channels = read_wav(&args.file)?;
+    let channels = read_channels(&args.file)?;
     let engine = WhisperEngine::load(EngineConfig { max_states: args.workers.max(1), ..EngineConfig::new(&args.model) })
         .with_context(|| format!("loading the model {}", args.model.display()))?;
     let partials = args.partials;
@@ -68,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             println!("{line}");
         },
     )?);
-    let hints = Hints { language: args.language, translate: args.translate, prompt: None };
+    let hints = Hints { model: None, language: args.language, translate: args.translate, prompt: None };
     showroom_live_asr::transcribe_channels(&pool, "file", channels, hints, args.realtime)?;
     Arc::try_unwrap(pool).ok().expect("only this handle").shutdown();
     Ok(())

@@ -48,6 +48,8 @@ pub async fn start_gateway_with(tweak: impl FnOnce(&mut Config)) -> (RunningServ
     config.auth.token_secret = "integration-test-secret".into();
     // Transcription has its own tests; the call-path tests keep their CPU for media.
     config.asr.enabled = false;
+    // Each gateway its own embedded database (kept: a test may read it after the gateway).
+    config.store.data_dir = tempfile::tempdir().unwrap().keep();
     tweak(&mut config);
     let running = showroom_service::start(config).await.expect("gateway starts");
     let gw = Gateway::new(running.http_addr);
@@ -126,4 +128,39 @@ pub async fn pump(client: &mut CallClient, sources: Option<&mut Sources>, durati
         }
     }
     got
+}
+
+/// 16 kHz speech as 20 ms Opus packets (what a browser's microphone track sends), followed by
+/// `silence_s` of silent packets so the last utterance closes.
+pub fn opus_packets(audio_16k: &[f32], silence_s: f64) -> Vec<Vec<u8>> {
+    let mut enc = opus::Encoder::new(16_000, opus::Channels::Mono, opus::Application::Voip).unwrap();
+    let samples: Vec<i16> = audio_16k.iter().map(|s| (s * 32767.0) as i16).collect();
+    let silent = (silence_s / 0.02).round() as usize;
+    samples
+        .chunks(320)
+        .map(<[i16]>::to_vec)
+        .chain(std::iter::repeat_n(vec![0i16; 320], silent))
+        .map(|mut frame| {
+            frame.resize(320, 0);
+            enc.encode_vec(&frame, 1500).unwrap()
+        })
+        .collect()
+}
+
+/// The `index`-th 20 ms packet of an Opus stream (48 kHz RTP clock).
+pub fn opus_rtp(index: usize, payload: &[u8]) -> showroom_testkit::RtpPacket {
+    let mut p = showroom_testkit::RtpPacket::default();
+    p.header.version = 2;
+    p.header.sequence_number = 1000u16.wrapping_add(index as u16);
+    p.header.timestamp = (index as u32).wrapping_mul(960);
+    p.payload = payload.to_vec().into();
+    p
+}
+
+/// A sample of a Prometheus text exposition (sum over labels), or 0.
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }

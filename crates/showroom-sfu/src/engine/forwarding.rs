@@ -75,12 +75,11 @@ impl Engine {
         let transceivers: Vec<_> = entry.pc.get_transceivers().collect();
         let mut mid = String::new();
         for t in transceivers {
-            if let Some(t) = entry.pc.rtp_transceiver(t) {
-                if t.receiver() == Some(receiver) {
+            if let Some(t) = entry.pc.rtp_transceiver(t)
+                && t.receiver() == Some(receiver) {
                     mid = t.mid().clone().unwrap_or_default();
                     break;
                 }
-            }
         }
         let participant = self.participants.get_mut(owner)?;
         let label = participant.labels.get(&mid).cloned();
@@ -330,11 +329,10 @@ impl Engine {
                     let max_layer = participants.get(&sub.participant).and_then(|p| p.downtracks.get(&track.id)).and_then(|d| d.max_layer);
                     let estimate = shares.get(&sub.participant).copied().unwrap_or(u64::MAX);
                     let current = sub.forwarder.current_layer();
-                    if let Some(target) = showroom_media::select_layer(&stats, estimate, current, max_layer, &cfg) {
-                        if sub.forwarder.target_layer() != Some(target) {
+                    if let Some(target) = showroom_media::select_layer(&stats, estimate, current, max_layer, &cfg)
+                        && sub.forwarder.target_layer() != Some(target) {
                             sub.forwarder.set_target_layer(Some(target));
                         }
-                    }
                 }
             }
             for sub in &track.subscriptions {

@@ -79,11 +79,10 @@ impl Engine {
         })();
         match result {
             Ok(answer) => {
-                if fresh {
-                    if let Some(p) = self.participants.get_mut(participant_id) {
+                if fresh
+                    && let Some(p) = self.participants.get_mut(participant_id) {
                         p.publisher = Some(id);
                     }
-                }
                 self.refresh_ufrag(id);
                 self.mark_dirty(id);
                 self.apply_labels(participant_id);
@@ -245,11 +244,10 @@ impl Engine {
             let Some(p) = self.participants.get_mut(&sub.participant) else { continue };
             if let Some(dt) = p.downtracks.remove(track_id) {
                 p.local_tracks.remove(&dt.local_track_id);
-                if let Some(entry) = self.pcs.get_mut(&sub.pc) {
-                    if let Err(e) = entry.pc.remove_track(dt.sender) {
+                if let Some(entry) = self.pcs.get_mut(&sub.pc)
+                    && let Err(e) = entry.pc.remove_track(dt.sender) {
                         tracing::debug!(error = %e, "remove_track failed");
                     }
-                }
             }
         }
         let subscribers: Vec<ParticipantId> = track.subscriptions.iter().map(|s| s.participant.clone()).collect();
