@@ -277,6 +277,22 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         confidence: Option<f32>,
     },
+    /// Live overtalk in the call (sent to the agent and supervisors): an `alert` within 300 ms
+    /// of someone starting to talk over the other, then `resolved` with what it turned out to be,
+    /// or `retracted` when the alert was wrong (it was a backchannel).
+    Overtalk {
+        id: u64,
+        event: OvertalkEvent,
+        /// Who started talking over whom.
+        interrupter: Role,
+        interrupted: Role,
+        /// Seconds since the call's first audio.
+        onset_s: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<OvertalkKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overlap_s: Option<f64>,
+    },
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ts: Option<f64>,
@@ -291,6 +307,22 @@ pub enum ServerMessage {
         /// connection stays usable (`false`). See [`ErrorCode::is_fatal`].
         fatal: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OvertalkEvent {
+    Alert,
+    Resolved,
+    Retracted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OvertalkKind {
+    Interruption,
+    Backchannel,
+    SimultaneousStart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
-use showroom_signaling::{
+use showroom_signaling::{OvertalkEvent, OvertalkKind, 
     decode_frame, encode, Claims, ClientMessage, Envelope, ErrorCode, IceCandidate, LeaveReason, ParticipantInfo,
     PeerRole, ResumeRequest, Role, ServerMessage, SubscribedTrack, TrackAnnouncement, TrackInfo, TrackKind,
     TrackSource, TranscriptStatus,
@@ -226,6 +226,15 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
             language: full.then(|| "en".into()),
             confidence: full.then_some(0.875),
         },
+        ServerMessage::Overtalk {
+            id: 4,
+            event: if full { OvertalkEvent::Resolved } else { OvertalkEvent::Alert },
+            interrupter: Role::Agent,
+            interrupted: Role::Customer,
+            onset_s: 41.23,
+            kind: full.then_some(OvertalkKind::Interruption),
+            overlap_s: full.then_some(1.6),
+        },
         ServerMessage::Pong { ts: full.then_some(1_700_000_000_123.0), server_time_ms: 1_700_000_000_456 },
         ServerMessage::Error { r#ref: r("4"), code: ErrorCode::CallFull, message: "full".into(), fatal: true },
     ];
@@ -241,10 +250,11 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
         ServerMessage::TrackUnpublished { .. } => 8,
         ServerMessage::TrackMuted { .. } => 9,
         ServerMessage::Transcript { .. } => 10,
-        ServerMessage::Pong { .. } => 11,
-        ServerMessage::Error { .. } => 12,
+        ServerMessage::Overtalk { .. } => 11,
+        ServerMessage::Pong { .. } => 12,
+        ServerMessage::Error { .. } => 13,
     };
-    assert!(msgs.iter().map(order).eq(0..13));
+    assert!(msgs.iter().map(order).eq(0..14));
     msgs
 }
 

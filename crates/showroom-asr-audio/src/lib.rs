@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use error::AudioError;
+pub use segment::TimedFrame;
 pub use resample::{OUTPUT_HZ, Resampler16k};
 
 use decode::{DecodeCounts, OPUS_HZ, OpusTimeline, Piece};
@@ -327,6 +328,18 @@ impl AudioFrontEnd {
 
     pub fn config(&self) -> &FrontEndConfig {
         &self.cfg
+    }
+
+    /// Keep every frame's VAD decision for [`Self::drain_frames`] (for conversation analysis,
+    /// which then needs no VAD of its own).
+    pub fn keep_frames(mut self) -> Self {
+        self.segmenter.frame_log = Some(Vec::new());
+        self
+    }
+
+    /// The frame decisions since the last call (empty unless [`Self::keep_frames`]).
+    pub fn drain_frames(&mut self) -> Vec<TimedFrame> {
+        self.segmenter.frame_log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// One RTP packet carrying Opus (48 kHz clock). Reorders within the window, conceals losses

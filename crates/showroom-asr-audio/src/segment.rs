@@ -70,6 +70,15 @@ pub struct Segmenter {
     next_id: u64,
     offset_s: f64,
     pub counts: SegmentCounts,
+    /// Every frame's VAD decision since the last drain, when someone wants them.
+    pub frame_log: Option<Vec<TimedFrame>>,
+}
+
+/// The VAD's decision on one 10 ms frame, at its start in stream seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedFrame {
+    pub at: f64,
+    pub decision: crate::vad::FrameDecision,
 }
 
 impl Segmenter {
@@ -85,6 +94,7 @@ impl Segmenter {
             next_id: 0,
             offset_s: 0.0,
             counts: SegmentCounts::default(),
+            frame_log: None,
         }
     }
 
@@ -123,7 +133,11 @@ impl Segmenter {
         lost: &dyn Fn(u64, u64) -> u32,
         events: &mut Vec<SpeechEvent>,
     ) {
-        let voiced = self.vad.frame(frame).voiced;
+        let decision = self.vad.frame(frame);
+        let voiced = decision.voiced;
+        if let Some(log) = self.frame_log.as_mut() {
+            log.push(TimedFrame { at: self.offset_s + seconds(self.pos), decision });
+        }
         let frame_start = self.pos;
         let frame_end = self.pos + FRAME as u64;
         self.pos = frame_end;

@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig, SpeechEvent};
+use showroom_asr_audio::{AudioFrontEnd, FrontEndConfig, SpeechEvent, TimedFrame};
 
 use crate::{AsrPool, Hints, StreamKey};
 
@@ -35,6 +35,12 @@ pub trait Speakers: Send + 'static {
     fn role(&self, call: &str, participant: &str) -> Option<String>;
     /// Language and translation wanted for this call.
     fn hints(&self, call: &str) -> Hints;
+    /// Whether [`Self::frames`] should be called (conversation analysis wants the VAD).
+    fn wants_frames(&self) -> bool {
+        false
+    }
+    /// Each track's VAD decisions, 10 ms frames in stream time, as they are made.
+    fn frames(&self, _stream: &StreamKey, _frames: Vec<TimedFrame>) {}
 }
 
 struct Track {
@@ -61,7 +67,9 @@ pub fn run_feed(inbox: Receiver<TrackPacket>, pool: Arc<AsrPool>, speakers: impl
                         Ok(fe) => {
                             let stream = StreamKey { call: p.call.clone(), participant: p.participant.clone(), role };
                             let hints = speakers.hints(&p.call);
-                            tracks.insert(p.track.clone(), Track { front_end: fe.with_start_offset(offset), stream, hints, last_packet: now });
+                            let fe = fe.with_start_offset(offset);
+                            let fe = if speakers.wants_frames() { fe.keep_frames() } else { fe };
+                            tracks.insert(p.track.clone(), Track { front_end: fe, stream, hints, last_packet: now });
                         }
                         Err(e) => {
                             tracing::error!(error = %e, "cannot start an audio front-end");
@@ -73,6 +81,7 @@ pub fn run_feed(inbox: Receiver<TrackPacket>, pool: Arc<AsrPool>, speakers: impl
                 track.last_packet = now;
                 let events = track.front_end.push_rtp(p.seq, p.timestamp, &p.payload, p.arrival);
                 submit(&pool, track, events, now);
+                hand_frames(&speakers, track);
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
@@ -82,6 +91,7 @@ pub fn run_feed(inbox: Receiver<TrackPacket>, pool: Arc<AsrPool>, speakers: impl
             if track.front_end.next_deadline().is_some_and(|d| d <= now) {
                 let events = track.front_end.tick(now);
                 submit(&pool, track, events, now);
+                hand_frames(&speakers, track);
             }
         }
         tracks.retain(|_, t| now.duration_since(t.last_packet) < IDLE_TRACK);
@@ -90,6 +100,13 @@ pub fn run_feed(inbox: Receiver<TrackPacket>, pool: Arc<AsrPool>, speakers: impl
     for track in tracks.values_mut() {
         let events = track.front_end.finish();
         submit(&pool, track, events, now);
+    }
+}
+
+fn hand_frames(speakers: &impl Speakers, track: &mut Track) {
+    let frames = track.front_end.drain_frames();
+    if !frames.is_empty() {
+        speakers.frames(&track.stream, frames);
     }
 }
 

@@ -41,7 +41,7 @@ const ENGLISH_ONLY: &str = r#"
 id = "c"
 kind = "metric_bounds"
 weight = 10
-metric = "agent_words_per_minute"
+metric = "agent_words_per_min"
 max = 180
 applies_when = { call_languages = ["en"] }
 "#;
@@ -125,7 +125,7 @@ fn metric_bounds_verdicts() {
             name: "call_languages: other language is not applicable",
             criterion: ENGLISH_ONLY,
             segments: vec![agent(0.0, 2.0, "Hola").with_language("es")],
-            metrics: &[("agent_words_per_minute", 300.0)],
+            metrics: &[("agent_words_per_min", 300.0)],
             verdict: NotApplicable,
             reason: "the call is in \"es\"",
             ..Case::default()
@@ -134,7 +134,7 @@ fn metric_bounds_verdicts() {
             name: "call_languages: unknown language still applies",
             criterion: ENGLISH_ONLY,
             segments: vec![agent(0.0, 2.0, "Hello")],
-            metrics: &[("agent_words_per_minute", 300.0)],
+            metrics: &[("agent_words_per_min", 300.0)],
             verdict: Fail,
             ..Case::default()
         },

@@ -335,6 +335,13 @@ impl CallRegistry {
             .collect()
     }
 
+    /// The call's agent and supervisors (who see conversation insight).
+    pub fn staff(&self, call_id: &str) -> Vec<String> {
+        let calls = self.lock();
+        let Some(call) = calls.get(call_id) else { return Vec::new() };
+        call.members.iter().filter(|(_, m)| matches!(m.info.role, Role::Agent | Role::Supervisor)).map(|(id, _)| id.clone()).collect()
+    }
+
     /// Which call a participant is in (SFU events name only the participant).
     pub fn call_of(&self, participant_id: &str) -> Option<String> {
         let calls = self.lock();

@@ -22,6 +22,42 @@ pub struct Config {
     pub asr: AsrConfig,
     pub store: showroom_store::StoreConfig,
     pub redaction: RedactionConfig,
+    pub qa: QaConfig,
+}
+
+/// Scoring every call at its end (`showroom-qa`): the rubric file for everyone and per tenant.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct QaConfig {
+    /// A rubric TOML file (crates/showroom-qa/RUBRIC.md). Empty: the built-in e-commerce
+    /// support rubric.
+    pub rubric: PathBuf,
+    /// `[qa.tenants.<tenant>] rubric = "…"`: a team's own rubric.
+    pub tenants: BTreeMap<String, QaTenantConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct QaTenantConfig {
+    pub rubric: PathBuf,
+}
+
+impl QaConfig {
+    /// Loads every rubric: the default (under `""`) and each tenant's. A broken rubric file is an
+    /// error at start-up, naming the file and the criterion.
+    pub fn load(&self) -> Result<BTreeMap<String, showroom_qa::Rubric>, ConfigError> {
+        let load = |p: &PathBuf| -> Result<showroom_qa::Rubric, ConfigError> {
+            if p.as_os_str().is_empty() {
+                return Ok(showroom_qa::Rubric::ecommerce_support());
+            }
+            showroom_qa::Rubric::from_path(p).map_err(|e| ConfigError::Parse(format!("rubric {}: {e}", p.display())))
+        };
+        let mut rubrics = BTreeMap::from([(String::new(), load(&self.rubric)?)]);
+        for (tenant, t) in &self.tenants {
+            rubrics.insert(tenant.clone(), load(&t.rubric)?);
+        }
+        Ok(rubrics)
+    }
 }
 
 /// PII redaction of stored transcripts (`showroom-redact`): `[redaction.default]` for every

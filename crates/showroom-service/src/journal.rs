@@ -179,3 +179,60 @@ fn to_store(s: FinalSegment, text: String, redacted: bool) -> Segment {
         redacted,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn final_of(participant: &str, utterance: u64, text: &str) -> FinalSegment {
+        FinalSegment {
+            call: "CA_1".into(),
+            tenant: "default".into(),
+            participant: participant.into(),
+            role: showroom_store::Role::Customer,
+            utterance,
+            start_s: utterance as f64 * 3.0,
+            end_s: utterance as f64 * 3.0 + 2.0,
+            text: text.into(),
+            language: Some("en".into()),
+            confidence: Some(0.9),
+            not_transcribed: None,
+        }
+    }
+
+    #[test]
+    fn a_card_read_out_over_two_finals_is_masked_in_both() {
+        let mut r = Redactor::new(RedactionConfig::default());
+        let t0 = std::time::Instant::now();
+        // Ends mid-number: held back, nothing stored yet.
+        assert!(r.push(final_of("PA_c", 0, "my card number is 4111 1111"), t0).is_empty());
+        let stored = r.push(final_of("PA_c", 1, "1111 1111 and it expires soon"), t0);
+        assert_eq!(stored.len(), 2);
+        for s in &stored {
+            assert!(!s.text.contains("1111 1111") && !s.text.contains("4111"), "{:?}", s.text);
+            assert!(s.redacted);
+        }
+        assert_eq!(stored[0].key.0, "PA_c:0");
+    }
+
+    #[test]
+    fn a_held_final_is_stored_after_the_hold_or_at_the_end_of_the_call() {
+        let mut r = Redactor::new(RedactionConfig::default());
+        let t0 = std::time::Instant::now();
+        assert!(r.push(final_of("PA_c", 0, "my order is 12345"), t0).is_empty());
+        assert!(r.release(None, t0 + std::time::Duration::from_secs(1)).is_empty(), "still within the hold");
+        let late = r.release(None, t0 + std::time::Duration::from_secs_f64(HOLD_S + 0.1));
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].text, "my order is 12345", "not a card: kept");
+        assert!(r.push(final_of("PA_c", 1, "the code is 4 4"), t0).is_empty());
+        assert_eq!(r.release(Some("CA_1"), t0).len(), 1, "the call ended: stored at once");
+    }
+
+    #[test]
+    fn finals_that_end_in_words_are_stored_at_once() {
+        let mut r = Redactor::new(RedactionConfig::default());
+        let stored = r.push(final_of("PA_a", 0, "thank you for calling, how can I help?"), std::time::Instant::now());
+        assert_eq!(stored.len(), 1);
+        assert!(!stored[0].redacted);
+    }
+}

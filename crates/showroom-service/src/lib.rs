@@ -10,6 +10,7 @@ pub mod config;
 mod http;
 pub mod journal;
 mod live;
+mod live_insight;
 mod ws;
 
 use std::net::SocketAddr;
@@ -56,9 +57,16 @@ pub struct AppState {
     pub journal: journal::Journal,
     /// Set when live transcription runs: tells it when a call ends.
     pub(crate) live: std::sync::OnceLock<live::LiveHandle>,
+    /// QA rubrics: the default under `""`, then per tenant.
+    pub rubrics: std::collections::BTreeMap<String, showroom_qa::Rubric>,
 }
 
 impl AppState {
+    /// The rubric a tenant's calls are scored with.
+    pub fn rubric_for(&self, tenant: &str) -> Option<&showroom_qa::Rubric> {
+        self.rubrics.get(tenant).or_else(|| self.rubrics.get(""))
+    }
+
     /// The last participant left an answered call (or it expired): store its end, and let the
     /// live path finish its transcript.
     pub(crate) fn call_ended(&self, call_id: &str) {
@@ -90,6 +98,8 @@ pub enum ServiceError {
     Serve(std::io::Error),
     #[error("store: {0}")]
     Store(#[from] showroom_store::StoreError),
+    #[error(transparent)]
+    Config(config::ConfigError),
 }
 
 /// Wall-clock now for stored records.
@@ -118,6 +128,7 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
     } else {
         config.auth.token_secret.clone()
     };
+    let rubrics = config.qa.load().map_err(ServiceError::Config)?;
     let journal = journal::Journal::open(&config.store).await?;
     let (sfu, events) = Sfu::start(config.sfu.clone(), sfu_metrics)?;
     let listener = TcpListener::bind(config.http.bind).await.map_err(|source| ServiceError::Bind { addr: config.http.bind, source })?;
@@ -131,6 +142,7 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
         metrics,
         journal,
         live: std::sync::OnceLock::new(),
+        rubrics,
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
     let transcripts = state.config.asr.enabled && live::start(&state);

@@ -13,21 +13,42 @@ use tokio::sync::mpsc;
 
 use crate::config::AsrConfig;
 use crate::journal::{FinalSegment, Redactor};
+use showroom_postcall::FinalText;
+use crate::live_insight::{self, InsightInput, InsightOutput};
+use showroom_insight::{OvertalkEvent as InsightEvent, Party};
+use showroom_signaling::{OvertalkEvent as OvertalkEventKind, OvertalkKind};
 use crate::AppState;
 
-/// Roles from the call registry; language and translation from config and the call.
-struct CallSpeakers(Arc<AppState>);
+/// Roles from the call registry; language and translation from config and the call; VAD
+/// frames of customers and agents on to conversation insight.
+struct CallSpeakers {
+    state: Arc<AppState>,
+    insight: std::sync::mpsc::Sender<InsightInput>,
+}
 
 impl Speakers for CallSpeakers {
     fn role(&self, call: &str, participant: &str) -> Option<String> {
-        self.0.calls.role_of(call, participant).map(|r| r.as_str().to_owned())
+        self.state.calls.role_of(call, participant).map(|r| r.as_str().to_owned())
+    }
+
+    fn wants_frames(&self) -> bool {
+        true
+    }
+
+    fn frames(&self, stream: &showroom_live_asr::StreamKey, frames: Vec<showroom_asr_audio::TimedFrame>) {
+        let party = match stream.role.as_str() {
+            "customer" => Party::Customer,
+            "agent" => Party::Agent,
+            _ => return, // supervisors listen; their voice is not the conversation's
+        };
+        let _ = self.insight.send(InsightInput::Frames { call: stream.call.clone(), party, frames });
     }
 
     fn hints(&self, call: &str) -> Hints {
-        let summary = self.0.calls.get(call);
+        let summary = self.state.calls.get(call);
         let tenant = summary.as_ref().map_or("default", |c| c.tenant.as_str());
         let page_language = summary.as_ref().and_then(|c| c.language.as_deref());
-        let settings = self.0.config.asr.for_call(tenant, page_language);
+        let settings = self.state.config.asr.for_call(tenant, page_language);
         Hints { model: Some(settings.model), language: settings.language, translate: settings.translate, prompt: None }
     }
 }
@@ -81,17 +102,20 @@ pub fn start(state: &Arc<AppState>) -> bool {
             }
         }
     });
-    let speakers = CallSpeakers(state.clone());
+    let (insight_tx, insight_rx) = std::sync::mpsc::channel();
+    let (insight_out_tx, insight_out) = mpsc::unbounded_channel();
+    let insight = std::thread::Builder::new().name("live-insight".into()).spawn(move || live_insight::run(insight_rx, insight_out_tx));
+    let speakers = CallSpeakers { state: state.clone(), insight: insight_tx.clone() };
     let feed = std::thread::Builder::new()
         .name("asr-feed".into())
         .spawn(move || run_feed(feed_rx, pool, speakers, Default::default()));
-    if bridge.is_err() || feed.is_err() {
+    if bridge.is_err() || feed.is_err() || insight.is_err() {
         tracing::error!("cannot start ASR threads");
         return false;
     }
     let (ended_tx, ended_rx) = mpsc::unbounded_channel();
-    let _ = state.live.set(LiveHandle { ended: ended_tx });
-    tokio::spawn(deliver(state.clone(), events_rx, ended_rx));
+    let _ = state.live.set(LiveHandle { ended: ended_tx, insight: insight_tx });
+    tokio::spawn(deliver(state.clone(), events_rx, ended_rx, insight_out));
     tracing::info!(models = ?cfg.models(), workers, "live transcripts on");
     true
 }
@@ -133,18 +157,26 @@ fn role(s: &str) -> Role {
 /// The running live path, as the rest of the service sees it.
 pub(crate) struct LiveHandle {
     ended: mpsc::UnboundedSender<String>,
+    insight: std::sync::mpsc::Sender<InsightInput>,
 }
 
 impl LiveHandle {
     pub(crate) fn call_ended(&self, call: &str) {
         let _ = self.ended.send(call.to_owned());
+        let _ = self.insight.send(InsightInput::CallEnded(call.to_owned()));
     }
 }
 
 /// Sends results to the call's agent and supervisors (and captions to the shopper) and stores
 /// finals, redacted, through the journal.
-async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveEvent>, mut ended: mpsc::UnboundedReceiver<String>) {
+async fn deliver(
+    state: Arc<AppState>,
+    mut events: mpsc::UnboundedReceiver<LiveEvent>,
+    mut ended: mpsc::UnboundedReceiver<String>,
+    mut insight: mpsc::UnboundedReceiver<InsightOutput>,
+) {
     let mut redactor = Redactor::new(state.config.redaction.clone());
+    let mut calls = CallsInProgress::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         let event = tokio::select! {
@@ -155,12 +187,18 @@ async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveE
             }
             _ = tick.tick() => {
                 store(&state, redactor.release(None, Instant::now()));
+                calls.conclude_due(&state, Instant::now());
+                continue;
+            }
+            Some(out) = insight.recv() => {
+                on_insight(&state, out, &mut calls);
                 continue;
             }
         };
         let tenant = |call: &str| state.calls.get(call).map_or_else(|| "default".to_owned(), |c| c.tenant);
         let (stream, msg) = match event {
             LiveEvent::Partial { stream, utterance, start, end, committed, tentative } => {
+                calls.entry(&stream.call).open.insert((stream.participant.clone(), utterance));
                 let t = tenant(&stream.call);
                 let (committed, tentative) = (redactor.live_text(&t, &committed), redactor.live_text(&t, &tentative));
                 let msg = transcript(&stream.participant, &stream.role, utterance, TranscriptStatus::Partial, start, end, committed, tentative, None, None);
@@ -169,6 +207,12 @@ async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveE
             LiveEvent::Final { stream, utterance, start, end, text, language, confidence } => {
                 let t = tenant(&stream.call);
                 let shown = redactor.live_text(&t, &text);
+                let call = calls.entry(&stream.call);
+                call.open.remove(&(stream.participant.clone(), utterance));
+                if let Some(role) = postcall_role(&stream.role) {
+                    let language = Some(language.clone()).filter(|l| !l.is_empty());
+                    call.finals.push(FinalText { role, start_s: start, end_s: end, text: shown.clone(), language });
+                }
                 tracing::info!(call = %stream.call, participant = %stream.participant, start, end, text = %shown, "final transcript");
                 let segment = FinalSegment {
                     call: stream.call.clone(),
@@ -189,6 +233,7 @@ async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveE
             }
             LiveEvent::NotTranscribed { stream, utterance, start, end, reason } => {
                 tracing::warn!(call = %stream.call, participant = %stream.participant, start, end, %reason, "utterance not transcribed");
+                calls.entry(&stream.call).open.remove(&(stream.participant.clone(), utterance));
                 let segment = FinalSegment {
                     call: stream.call.clone(),
                     tenant: tenant(&stream.call),
@@ -210,6 +255,159 @@ async fn deliver(state: Arc<AppState>, mut events: mpsc::UnboundedReceiver<LiveE
         for recipient in state.calls.transcript_recipients(&stream.call) {
             state.calls.send_to(&stream.call, &recipient, msg.clone());
         }
+    }
+}
+
+fn on_insight(state: &AppState, out: InsightOutput, calls: &mut CallsInProgress) {
+    match out {
+        InsightOutput::Overtalk { call, event: insight_event, parties: (by, over), onset } => {
+            let (event, kind, overlap_s) = match &insight_event {
+                InsightEvent::Interruption(_) => (OvertalkEventKind::Alert, None, None),
+                InsightEvent::Resolved(r) => (OvertalkEventKind::Resolved, Some(overtalk_kind(r.kind)), Some((r.overlap_s * 1000.0).round() / 1000.0)),
+                InsightEvent::Retracted(r) => (OvertalkEventKind::Retracted, r.kind.map(overtalk_kind), None),
+            };
+            tracing::info!(call = %call, ?event, interrupter = ?by, ?kind, onset, "overtalk");
+            let msg = ServerMessage::Overtalk {
+                id: insight_event.id().0,
+                event,
+                interrupter: party_role(by),
+                interrupted: party_role(over),
+                onset_s: (onset * 1000.0).round() / 1000.0,
+                kind,
+                overlap_s,
+            };
+            for recipient in state.calls.staff(&call) {
+                state.calls.send_to(&call, &recipient, msg.clone());
+            }
+        }
+        InsightOutput::Analysis { call, analysis } => {
+            tracing::info!(call = %call, duration_s = analysis.duration_s, events = analysis.events.len(), "call analysed");
+            let entry = calls.entry(&call);
+            entry.analysis = Some(analysis);
+            entry.analysed_at = Some(Instant::now());
+        }
+    }
+}
+
+/// What the end of a call needs, gathered while it runs: its finals (redacted, as shown) and
+/// which utterances are still open; then the analysis once the call has ended.
+#[derive(Default)]
+struct CallsInProgress {
+    calls: std::collections::HashMap<String, CallProgress>,
+}
+
+#[derive(Default)]
+struct CallProgress {
+    finals: Vec<FinalText>,
+    open: std::collections::HashSet<(String, u64)>,
+    analysis: Option<Box<showroom_insight::CallAnalysis>>,
+    analysed_at: Option<Instant>,
+}
+
+/// After the call ends its last utterances still close (hangover) and get their finals; the
+/// score waits for them this long at least, and at most `CONCLUDE_MAX`.
+const CONCLUDE_AFTER: Duration = Duration::from_secs(2);
+const CONCLUDE_MAX: Duration = Duration::from_secs(30);
+
+impl CallsInProgress {
+    fn entry(&mut self, call: &str) -> &mut CallProgress {
+        self.calls.entry(call.to_owned()).or_default()
+    }
+
+    /// Concludes the ended calls whose transcript is complete: metrics, insight events and the
+    /// score go to the store.
+    fn conclude_due(&mut self, state: &Arc<AppState>, now: Instant) {
+        let due: Vec<String> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.analysed_at.is_some_and(|at| {
+                    let waited = now.duration_since(at);
+                    (waited >= CONCLUDE_AFTER && c.open.is_empty()) || waited >= CONCLUDE_MAX
+                })
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for call in due {
+            let progress = self.calls.remove(&call).expect("key from the map");
+            let analysis = progress.analysis.expect("analysed");
+            let summary_tenant = state.calls.get(&call).map(|c| c.tenant);
+            let rubric = state.rubric_for(summary_tenant.as_deref().unwrap_or("default"));
+            let language = progress.finals.iter().find_map(|f| f.language.clone());
+            let post = showroom_postcall::conclude(&analysis, &progress.finals, language.as_deref(), rubric);
+            let events = showroom_postcall::insight_events(&analysis);
+            tracing::info!(call = %call, score = ?post.scorecard.as_ref().map(|s| s.score), "call concluded");
+            let state = state.clone();
+            tokio::spawn(async move { store_conclusion(&state, call, post, events).await });
+        }
+    }
+}
+
+async fn store_conclusion(state: &AppState, call: String, post: showroom_postcall::PostCall, events: Vec<showroom_postcall::InsightRow>) {
+    // Scores are recomputable from the stored transcript (`showroom rescore`); when the database
+    // is down they are logged, not spooled.
+    state.journal.sync().await;
+    let Some(store) = state.journal.sink().store().await else {
+        tracing::warn!(call = %call, "store unreachable: metrics and score of the call not stored");
+        return;
+    };
+    let id = showroom_store::CallId(call.clone());
+    let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
+    let rows: Vec<showroom_store::InsightEvent> = events
+        .into_iter()
+        .map(|e| showroom_store::InsightEvent {
+            call: id.clone(),
+            kind: e.kind.to_owned(),
+            party: match e.party {
+                Party::Customer => showroom_store::Role::Customer,
+                Party::Agent => showroom_store::Role::Agent,
+            },
+            onset_s: e.onset_s,
+            duration_s: e.duration_s,
+            details: e.details,
+        })
+        .collect();
+    let mut result = store.put_metrics(&id, &metrics).await;
+    if result.is_ok() && !rows.is_empty() {
+        result = store.add_insight_events(&rows).await;
+    }
+    if let (Ok(()), Some(card)) = (&result, &post.scorecard) {
+        let score = showroom_store::Score {
+            call: id.clone(),
+            rubric: card.rubric.clone(),
+            rubric_version: card.rubric_version.clone(),
+            score: card.score,
+            passed: card.passed,
+            criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
+            scored_at: crate::now(),
+        };
+        result = store.put_score(&score).await;
+    }
+    if let Err(e) = result {
+        tracing::error!(call = %call, error = %e, "cannot store the call's metrics and score");
+    }
+}
+
+fn postcall_role(role: &str) -> Option<showroom_qa::Role> {
+    match role {
+        "customer" => Some(showroom_qa::Role::Customer),
+        "agent" => Some(showroom_qa::Role::Agent),
+        _ => None,
+    }
+}
+
+fn overtalk_kind(k: showroom_insight::OvertalkKind) -> OvertalkKind {
+    match k {
+        showroom_insight::OvertalkKind::Interruption => OvertalkKind::Interruption,
+        showroom_insight::OvertalkKind::Backchannel => OvertalkKind::Backchannel,
+        showroom_insight::OvertalkKind::SimultaneousStart => OvertalkKind::SimultaneousStart,
+    }
+}
+
+fn party_role(p: Party) -> Role {
+    match p {
+        Party::Customer => Role::Customer,
+        Party::Agent => Role::Agent,
     }
 }
 

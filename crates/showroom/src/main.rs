@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use showroom_service::Config;
 use showroom_signaling::{Claims, Role, TokenKeys};
 
+mod analyze;
+mod rescore;
 mod transcribe;
 
 #[derive(Parser)]
@@ -65,6 +67,35 @@ enum Command {
         realtime: bool,
         #[arg(long, default_value_t = 1)]
         workers: usize,
+    },
+    /// Analyse a finished call: a stereo recording (channel 0 customer, channel 1 agent) or two mono
+    /// files (customer, agent) → one JSON document: timeline, overtalk, metrics, redacted
+    /// transcript and QA score with evidence.
+    Analyze {
+        file: PathBuf,
+        /// The agent's recording, when FILE is the customer's mono recording.
+        second_file: Option<PathBuf>,
+        /// QA rubric (TOML); default: the built-in e-commerce support sample.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
+        /// Model name installed by `model fetch` (tiny.en, base) or a ggml file.
+        #[arg(long, default_value = "tiny.en")]
+        model: String,
+        /// Spoken language (ISO 639-1); default: English on .en models, detected otherwise.
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+    },
+    /// Re-score stored calls (config `[store]`) under a rubric, replacing their scores under it.
+    Rescore {
+        #[arg(long)]
+        rubric: PathBuf,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Only calls created at or after this time (RFC 3339, e.g. 2026-01-31T00:00:00Z).
+        #[arg(long)]
+        since: Option<showroom_store::Ts>,
     },
     /// Mint an access token for development (uses auth.token_secret).
     Token {
@@ -164,6 +195,17 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+/// A ggml file as given, or the file of an installed model name.
+fn model_path(config: &Config, model: String) -> PathBuf {
+    if std::path::Path::new(&model).is_file() {
+        PathBuf::from(model)
+    } else {
+        let mut asr = config.asr.clone();
+        asr.model = model;
+        asr.model_file()
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref()).context("loading config")?;
@@ -198,15 +240,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Model { command } => model_command(command),
         Command::Transcribe { file, model, language, translate, partials, realtime, workers } => {
-            let model = if std::path::Path::new(&model).is_file() {
-                PathBuf::from(model)
-            } else {
-                let mut asr = config.asr.clone();
-                asr.model = model;
-                asr.model_file()
-            };
+            let model = model_path(&config, model);
             transcribe::run(transcribe::Args { file, model, language, translate, partials, realtime, workers })
         }
+        Command::Analyze { file, second_file, rubric, model, language, workers } => {
+            let model = model_path(&config, model);
+            let files = std::iter::once(file).chain(second_file).collect();
+            analyze::run(analyze::Args { files, rubric, model, language, workers })
+        }
+        Command::Rescore { rubric, tenant, since } => rescore::run(&config.store, rescore::Args { rubric, tenant, since }),
         Command::Token { call, role, identity, name, ttl, listen_only } => {
             if config.auth.token_secret.is_empty() {
                 bail!("no token secret: set auth.token_secret in the config or SHOWROOM_TOKEN_SECRET");
