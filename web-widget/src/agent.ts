@@ -4,6 +4,7 @@ import { ApiError, answerCall, getDeskToken, listWaitingCalls, type WaitingCall 
 import { CallClient, CallError } from './call-client';
 import { describeMediaError, getLocalMedia } from './media';
 import { describeError, type ParticipantInfo } from './protocol';
+import { OvertalkAlerts } from './overtalk';
 import { TranscriptPanel } from './transcript';
 import { $, CallStage, escapeHtml, exposeForTests, formatDuration, getStatus, safeHttpUrl, setStatus } from './ui';
 
@@ -31,6 +32,11 @@ stage.reset();
 stage.setPlaceholder('<p class="big">No active call</p><p>Answer a customer from the queue to start.</p>');
 const transcript = new TranscriptPanel($('transcript-host'));
 transcript.hide();
+let talkOvers = 0;
+const overtalk = new OvertalkAlerts(transcript.root, transcript, (n) => {
+  talkOvers = n;
+  renderContext();
+});
 
 // ---- alerts & status -------------------------------------------------------------------------
 
@@ -180,7 +186,9 @@ function renderContext(): void {
     : '';
   const timer = current.startedAt ? `In call <b>${formatDuration(Date.now() - current.startedAt)}</b>` : 'Connecting…';
   contextEl.hidden = false;
-  contextEl.innerHTML = `<div class="ctx-who"><h2>${escapeHtml(name)}</h2><p>${timer}${info?.language ? ` · ${escapeHtml(info.language)}` : ''}</p></div>${product}`;
+  // Agent interruptions this call; a plain count, no alarm colour.
+  const counter = `<span class="talkover-count" id="talkover-count" data-count="${talkOvers}" title="Times you talked over the customer in this call">Talk-overs: ${talkOvers}</span>`;
+  contextEl.innerHTML = `<div class="ctx-who"><h2>${escapeHtml(name)}</h2><p>${timer}${info?.language ? ` · ${escapeHtml(info.language)}` : ''} · ${counter}</p></div>${product}`;
 }
 
 function failAnswer(title: string, detail: string): void {
@@ -228,11 +236,15 @@ async function answer(callId: string): Promise<void> {
   exposeForTests(c);
   stage.attach(c);
   transcript.start(null);
+  overtalk.reset();
   document.body.classList.add('has-transcript');
   c.on('transcript', (m) => {
     if (c !== client) return;
     transcript.setSelf(c.participantId);
     transcript.update(m);
+  });
+  c.on('overtalk', (m) => {
+    if (c === client) overtalk.handle(m);
   });
   let joined = false; // Until connect() resolves, failures are reported by its rejection.
   stage.setPlaceholder('<div class="spinner"></div><p class="big">Connecting to the customer…</p>');
@@ -294,6 +306,7 @@ function endCall(detail?: string, state: 'ended' | 'error' = 'ended'): void {
   customer = null;
   renderContext();
   stage.reset();
+  overtalk.reset();
   transcript.end();
   document.body.classList.toggle('has-transcript', !transcript.root.hidden);
   stage.setPlaceholder('<p class="big">Call ended</p><p>Answer the next customer from the queue.</p>');

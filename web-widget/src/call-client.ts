@@ -294,6 +294,9 @@ export class CallClient extends Emitter<CallEvents> {
       case 'transcript':
         this.emit('transcript', msg);
         break;
+      case 'overtalk':
+        this.emit('overtalk', msg);
+        break;
       case 'pong':
         this.lastPongAt = Date.now();
         this.emit('pong', { rttMs: typeof msg.ts === 'number' ? Date.now() - msg.ts : null });
@@ -303,6 +306,7 @@ export class CallClient extends Emitter<CallEvents> {
         if (msg.fatal) this.shutdown('failed', msg.message);
         break;
       default:
+        // A newer server may send types this build does not know: ignore them.
         break;
     }
   }

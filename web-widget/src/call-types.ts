@@ -1,6 +1,6 @@
 // Public types of CallClient: options, events, states and errors.
 
-import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource, TranscriptMessage } from './protocol';
+import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource, TranscriptMessage, OvertalkMessage } from './protocol';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -28,6 +28,8 @@ export interface CallEvents {
   pong: { rttMs: number | null };
   /** A live transcript frame (agents and supervisors always; a customer after setCaptions(true)). */
   transcript: TranscriptMessage;
+  /** Live overtalk alerts and their resolution (agents and supervisors only). */
+  overtalk: OvertalkMessage;
 }
 
 export class CallError extends Error {

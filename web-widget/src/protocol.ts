@@ -11,6 +11,8 @@ export type TrackKind = 'audio' | 'video';
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'item_camera';
 export type LeaveReason = 'left' | 'timeout' | 'kicked' | 'call_ended';
 export type TranscriptStatus = 'partial' | 'final' | 'not_transcribed';
+export type OvertalkEventKind = 'alert' | 'resolved' | 'retracted';
+export type OvertalkKind = 'interruption' | 'backchannel' | 'simultaneous_start';
 
 export type ErrorCode =
   | 'bad_message'
@@ -110,6 +112,25 @@ export interface TranscriptMessage {
   confidence?: number;
 }
 
+/**
+ * Live overtalk (agents and supervisors only): someone started talking over the other party.
+ * Every frame about one overlap carries the same `id`: an `alert` (within 300 ms, when it looks
+ * like an interruption), then `resolved` with what it was, or `retracted` when the alert was
+ * wrong. Overlaps never alerted come as `resolved` only.
+ */
+export interface OvertalkMessage {
+  type: 'overtalk';
+  id: number;
+  event: OvertalkEventKind;
+  /** Who started talking over whom. */
+  interrupter: Role;
+  interrupted: Role;
+  /** When the interrupter started, seconds since the call's first audio. */
+  onset_s: number;
+  kind?: OvertalkKind;
+  overlap_s?: number;
+}
+
 export type ServerMessage =
   | { type: 'authed'; ref?: string; identity: string; role: Role; call_id: string }
   | {
@@ -131,6 +152,7 @@ export type ServerMessage =
   | { type: 'track_unpublished'; track_id: string; participant_id: string }
   | { type: 'track_muted'; track_id: string; participant_id: string; muted: boolean }
   | TranscriptMessage
+  | OvertalkMessage
   | { type: 'pong'; ts?: number; server_time_ms: number }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string; fatal: boolean };
 

@@ -2,6 +2,7 @@
 // utterance). Partials update in place (settled words normal, tentative ones lighter); the final
 // frame replaces them; not_transcribed shows a muted marker. Follows the newest line unless the
 // agent scrolled up to read back, in which case a "New lines" button offers the way down.
+// Markers (overlaps) sit between the lines at their call time.
 
 import type { Role, TranscriptMessage } from './protocol';
 import { escapeHtml } from './ui';
@@ -107,13 +108,8 @@ export class TranscriptPanel {
       line = { el, startS: m.start_s };
       this.lines.set(key, line);
       this.list.querySelector('.transcript-empty')?.remove();
-      // Overlapping speakers: keep lines in start order (usually this appends).
-      let before: HTMLElement | null = null;
-      for (const other of this.lines.values()) {
-        if (other !== line && other.startS > m.start_s && other.el.isConnected && (!before || other.startS < Number(before.dataset['start']))) before = other.el;
-      }
       el.dataset['start'] = String(m.start_s);
-      this.list.insertBefore(el, before);
+      this.insertInOrder(el, m.start_s);
       if (!wasFollowing) this.jump.hidden = false;
     }
     const own = this.selfId !== null && m.participant_id === this.selfId;
@@ -145,6 +141,39 @@ export class TranscriptPanel {
       if (m.tentative) text.title = m.tentative;
     }
     if (wasFollowing) this.scrollToEnd();
+  }
+
+  /**
+   * A small inline marker at `startS` (e.g. "⟂ overlap 1.6 s"), between the lines around it.
+   * `key` makes it idempotent: a second marker with the same key replaces the first.
+   */
+  mark(key: string, startS: number, text: string, label: string, attrs: Record<string, string> = {}): HTMLElement {
+    const wasFollowing = this.follow;
+    this.list.querySelector(`.transcript-marker[data-key="${CSS.escape(key)}"]`)?.remove();
+    const el = document.createElement('p');
+    el.className = 'transcript-marker';
+    el.dataset['key'] = key;
+    el.dataset['start'] = String(startS);
+    for (const [k, v] of Object.entries(attrs)) el.dataset[k] = v;
+    el.innerHTML = `<span aria-hidden="true">${escapeHtml(text)}</span><span class="sr-only">${escapeHtml(label)}</span>`;
+    el.title = label;
+    this.list.querySelector('.transcript-empty')?.remove();
+    this.insertInOrder(el, startS);
+    if (wasFollowing) this.scrollToEnd();
+    else this.jump.hidden = false;
+    return el;
+  }
+
+  /** Overlapping speakers, late markers: keep everything in start order (usually this appends). */
+  private insertInOrder(el: HTMLElement, startS: number): void {
+    let before: Element | null = null;
+    for (const other of this.list.querySelectorAll<HTMLElement>('[data-start]')) {
+      if (other !== el && Number(other.dataset['start']) > startS) {
+        before = other;
+        break;
+      }
+    }
+    this.list.insertBefore(el, before);
   }
 
   private setState(state: 'idle' | 'live' | 'ended', label: string): void {
