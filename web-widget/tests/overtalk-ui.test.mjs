@@ -120,6 +120,7 @@ test('overtalk banner, transcript marker and talk-over counter follow the frames
     send(overtalk(5, 'alert', 'customer', 58.02));
     await page.waitForSelector('#overtalk-banner[data-state="shown"][data-who="customer"]', { timeout: 2_000 });
     assert.match((await banner(page)).text, /Customer is trying to speak/);
+    await page.waitForTimeout(400); // past the fade-in
     await page.screenshot({ path: join(artifactsDir, 'overtalk-banner-customer.png') });
     send(overtalk(5, 'retracted', 'customer', 58.02, { kind: 'backchannel' }));
     await page.waitForSelector('#overtalk-banner[data-state="hidden"]', { state: 'attached', timeout: 500 });
