@@ -308,11 +308,8 @@ impl WhisperEngine {
             cancel: opts.cancel.as_ref(),
         };
         let (mut transcript, tokens) = self.decode(&mut lease, &pass)?;
-        let trimmed = if audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds)) {
-            self.trim_loop(&tokens, audio_seconds)
-        } else {
-            None
-        };
+        let looped = audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds));
+        let trimmed = if looped { self.trim_loop(&tokens, audio_seconds) } else { None };
         if let Some(text) = trimmed {
             // The usual loop: the whole utterance, then no end-of-text but the same sentence
             // again. The first copy is the transcript — ten times cheaper than the full window.
@@ -320,7 +317,7 @@ impl WhisperEngine {
             transcript.segments = vec![Segment { start: 0.0, end: audio_seconds, text: text.clone() }];
             transcript.text = text;
             transcript.loop_trimmed = true;
-        } else if audio_ctx.is_some() && degenerate(&tokens, max_tokens(audio_seconds)) {
+        } else if looped {
             // A shortened window sometimes sends the greedy decoder into a loop ("y-y-y-…", the
             // sentence over and over). The full window is what Whisper was trained on: decode
             // again with it, in the language already found.

@@ -70,7 +70,7 @@ impl State {
 }
 
 struct Running {
-    kind: &'static str,
+    kind: PassKind,
     started: Instant,
     cancel: Arc<AtomicBool>,
 }
@@ -202,7 +202,7 @@ impl AsrPool {
         // started last (least work lost) stops and the final takes its worker.
         let free = state.running.iter().filter(|r| r.is_none()).count();
         if state.finals.len() > free
-            && let Some(r) = state.running.iter().flatten().filter(|r| r.kind == "partial" && !r.cancel.load(Ordering::Relaxed)).max_by_key(|r| r.started)
+            && let Some(r) = state.running.iter().flatten().filter(|r| r.kind == PassKind::Partial && !r.cancel.load(Ordering::Relaxed)).max_by_key(|r| r.started)
         {
             r.cancel.store(true, Ordering::Relaxed);
             self.inner.metrics.partials_skipped.inc();
@@ -238,10 +238,24 @@ fn current_mode(state: &State, workers: usize, now: Instant) -> Mode {
     policy::mode(state.finals.len(), workers, oldest, state.busy_share(workers, now))
 }
 
-enum Work {
-    Final(Queued),
-    Candidate(Queued),
-    Partial(Queued),
+/// What a recognition pass is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PassKind {
+    Final,
+    /// A pause candidate: the final-to-be.
+    Pause,
+    Partial,
+}
+
+impl PassKind {
+    /// The `kind` label of the passes metric.
+    fn label(self) -> &'static str {
+        match self {
+            PassKind::Final => "final",
+            PassKind::Pause => "pause",
+            PassKind::Partial => "partial",
+        }
+    }
 }
 
 /// Records a final's result in `state` and returns the event to emit (outside the lock).
@@ -263,20 +277,15 @@ fn settle_final(inner: &Inner, state: &mut State, u: Utterance, result: Result<R
     }
 }
 
-fn next_work(inner: &Inner, worker: usize) -> Option<(Work, Arc<AtomicBool>)> {
-    let work = next_job(inner)?;
-    let kind = match &work {
-        Work::Final(_) => "final",
-        Work::Candidate(_) => "pause",
-        Work::Partial(_) => "partial",
-    };
+fn next_work(inner: &Inner, worker: usize) -> Option<(PassKind, Queued, Arc<AtomicBool>)> {
+    let (kind, work) = next_job(inner)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
     state.running[worker] = Some(Running { kind, started: Instant::now(), cancel: cancel.clone() });
-    Some((work, cancel))
+    Some((kind, work, cancel))
 }
 
-fn next_job(inner: &Inner) -> Option<Work> {
+fn next_job(inner: &Inner) -> Option<(PassKind, Queued)> {
     let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         let now = Instant::now();
@@ -296,7 +305,7 @@ fn next_job(inner: &Inner) -> Option<Work> {
                 state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            return Some(Work::Final(q));
+            return Some((PassKind::Final, q));
         }
         let mode = current_mode(&state, inner.workers, now);
         if mode != Mode::FinalsOnly {
@@ -305,14 +314,14 @@ fn next_job(inner: &Inner) -> Option<Work> {
                 let q = state.candidates.remove(&key).expect("key from the map");
                 state.running_candidates.insert((key.clone(), q.utterance.utterance), q.utterance.audio.len());
                 state.last_partial_run.insert(key, now);
-                return Some(Work::Candidate(q));
+                return Some((PassKind::Pause, q));
             }
             let oldest = state.partials.iter().min_by_key(|(_, q)| q.enqueued).map(|(k, _)| k.clone());
             if let Some(key) = oldest {
                 let q = state.partials.remove(&key).expect("key from the map");
                 state.last_partial_run.insert(key, now);
                 update_gauges(&inner.metrics, &state, now);
-                return Some(Work::Partial(q));
+                return Some((PassKind::Partial, q));
             }
         } else if !state.partials.is_empty() || !state.candidates.is_empty() {
             inner.metrics.partials_skipped.inc_by((state.partials.len() + state.candidates.len()) as u64);
@@ -327,12 +336,7 @@ fn next_job(inner: &Inner) -> Option<Work> {
 }
 
 fn worker(inner: &Inner, index: usize) {
-    while let Some((work, cancel)) = next_work(inner, index) {
-        let (mut q, kind) = match work {
-            Work::Final(q) => (q, "final"),
-            Work::Candidate(q) => (q, "pause"),
-            Work::Partial(q) => (q, "partial"),
-        };
+    while let Some((kind, mut q, cancel)) = next_work(inner, index) {
         if q.utterance.hints.prompt.is_none() {
             let state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
             q.utterance.hints.prompt = state.last_final.get(&q.utterance.stream).cloned();
@@ -342,14 +346,14 @@ fn worker(inner: &Inner, index: usize) {
         let result = inner.recognizer.recognize(&u.audio, &u.hints, &cancel);
         let audio_seconds = u.audio.len() as f64 / 16_000.0;
         if !cancel.load(Ordering::Relaxed) {
-            inner.metrics.observe_pass(inner.recognizer.model(&u.hints), kind, audio_seconds, started.elapsed().as_secs_f64());
+            inner.metrics.observe_pass(inner.recognizer.model(&u.hints), kind.label(), audio_seconds, started.elapsed().as_secs_f64());
         }
         let u = q.utterance;
         let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
         state.pass_done(index, Instant::now());
         let event = match kind {
-            "final" => Some(settle_final(inner, &mut state, u, result)),
-            "pause" => {
+            PassKind::Final => Some(settle_final(inner, &mut state, u, result)),
+            PassKind::Pause => {
                 let key = (u.stream.clone(), u.utterance);
                 state.running_candidates.remove(&key);
                 if let Some(final_job) = state.awaiting_candidate.remove(&key) {
@@ -361,7 +365,7 @@ fn worker(inner: &Inner, index: usize) {
                     shown.and_then(|text| partial_event(&mut state, u, text))
                 }
             }
-            _ => match result {
+            PassKind::Partial => match result {
                 Ok(r) => partial_event(&mut state, u, r.text),
                 Err(reason) => {
                     tracing::debug!(%reason, "partial pass failed");
