@@ -3,7 +3,9 @@
 //
 //   SHOWROOM_BIN=/path/to/showroom [SHOWROOM_TEST_WAV=/path/to/speech.wav] npm test
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -25,11 +27,14 @@ const UI_TIMEOUT_MS = 15_000;
 const TRANSCRIPT_TIMEOUT_MS = 30_000;
 /** Words of the JFK sentence ("ask not what your country can do for you…"); any one will do. */
 const JFK_WORDS = ['country', 'america', 'fellow', 'ask'];
+/** Both fake microphones loop; their phases drift until the agent starts over the customer. */
+const OVERTALK_TIMEOUT_MS = 60_000;
 /** How long a call must keep its media flowing after it first flows. */
 const HOLD_MS = Number(process.env.SHOWROOM_TEST_HOLD_MS ?? 10_000);
 
 const report = (side, r) =>
   `${side}: video ${r.videoOk ? 'ok' : 'NOT decoding'}, audio ${r.audioOk ? 'ok' : 'NOT arriving'}; ` +
+  `first stats ${JSON.stringify(r.history?.find((h) => !h.error) ?? null)}; ` +
   `last stats ${JSON.stringify(r.last)}; status ${JSON.stringify(r.status ?? null)}`;
 
 describe('showroom web widget against the real server', () => {
@@ -75,11 +80,13 @@ describe('showroom web widget against the real server', () => {
       await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
       await answer.click();
 
+      let flowingSince = Date.now();
       await t.test('both sides decode remote video and receive remote audio', async (t) => {
         const [onCustomer, onAgent] = await Promise.all([
           waitForFlowingMedia(customer, MEDIA_TIMEOUT_MS),
           waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS),
         ]);
+        flowingSince = Date.now();
         t.diagnostic(`customer inbound: ${JSON.stringify(onCustomer.last)}`);
         t.diagnostic(`agent inbound: ${JSON.stringify(onAgent.last)}`);
         await Promise.all([
@@ -173,7 +180,12 @@ describe('showroom web widget against the real server', () => {
         ]);
         // Server-side peer state changes help tell a stalled SFU leg from a browser problem.
         const peerStates = readFileSync(server.logPath, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.includes('peer_state')).join('\n');
-        const why = (side, r) => `${report(side, r)}\nserver peer states:\n${peerStates}`;
+        // The SFU's own counters (drops, NACKs, PLIs, layer switches) for the same moment.
+        const sfuCounters = onCustomer.ok && onAgent.ok ? '' : await fetch(`${server.base}/metrics`)
+          .then((r) => r.text())
+          .then((t) => t.split('\n').filter((l) => l.startsWith('showroom_sfu_') && !l.includes('_bucket')).join('\n'))
+          .catch((e) => `(metrics unavailable: ${e})`);
+        const why = (side, r) => `${report(side, r)}\nserver peer states:\n${peerStates}\nsfu counters:\n${sfuCounters}`;
         assert.ok(onCustomer.ok, why(`customer after ${HOLD_MS / 1000} s`, onCustomer));
         assert.ok(onAgent.ok, why(`agent after ${HOLD_MS / 1000} s`, onAgent));
       });
@@ -188,6 +200,15 @@ describe('showroom web widget against the real server', () => {
         assert.ok(flowing.last.video.framesDecoded > before.video.framesDecoded);
         assert.equal(flowing.last.video.streams, 1, 'still one video stream');
         assert.equal((await callStatus(agent))?.state, 'connected');
+      });
+
+      await t.test('the server follows the path each browser uses (no connection goes quiet)', async () => {
+        // Chrome often nominates a first pair and moves to a better one a moment later; a server
+        // that kept the first would hear nothing on it and flag it Disconnected after its 15 s
+        // liveness timeout (then send media where the browser no longer listens). Wait past it.
+        await customer.waitForTimeout(Math.max(0, flowingSince + 18_000 - Date.now()));
+        const quiet = readFileSync(server.logPath, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.includes('peer_state=Disconnected'));
+        assert.deepEqual(quiet, [], 'connections the server stopped hearing from');
       });
 
       await t.test('ICE restarts on both connections keep the call', async () => {
@@ -234,6 +255,85 @@ describe('showroom web widget against the real server', () => {
     } finally {
       await customer.context().close();
       await agent.context().close();
+    }
+  });
+
+  test('overtalk: the agent is told when they talk over the customer (real call)', async (t) => {
+    // Two browser processes, because the fake microphone file is per process: the customer
+    // loops the JFK sentence (11 s), the agent loops 3 s of silence + the same sentence (14 s).
+    // The loops drift 3 s against each other per round, so the agent keeps starting to speak
+    // while the customer is mid-sentence: real interruptions, detected by the server from the
+    // media. (A LibriVox reading as the agent's voice was resolved as interruptions but never
+    // alerted live: its onsets were too soft against the agent's own level.)
+    assert.ok(existsSync(asrModelFile()), `no Whisper model at ${asrModelFile()}: the server sends no overtalk without one`);
+    assert.match(server.servingLine() ?? '', /transcripts=true/, `the server runs without transcripts (model ${asrModelFile()})`);
+    const dir = mkdtempSync(join(tmpdir(), 'showroom-overtalk-'));
+    const agentWav = join(dir, 'agent-48k.wav');
+    execFileSync('sox', [testWav(), '-r', '48000', '-c', '1', '-b', '16', agentWav, 'pad', '3', '0']);
+    const agentBrowser = await launchBrowser(agentWav);
+    const open = async (b, name) => {
+      const ctx = await b.newContext({ viewport: { width: 1280, height: 820 }, permissions: ['camera', 'microphone'] });
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.log(`[${name} pageerror] ${e.message}`));
+      return page;
+    };
+    const customer = await open(browser, 'overtalk-customer');
+    const agent = await open(agentBrowser, 'overtalk-agent');
+    // Every change of the banner, with the page's clock, to check the show/hide sequence afterwards.
+    await agent.addInitScript(() => {
+      window.__overtalkLog = [];
+      const watch = () => {
+        const el = document.getElementById('overtalk-banner');
+        if (!el) return setTimeout(watch, 50);
+        const note = () => window.__overtalkLog.push({ t: performance.now(), state: el.dataset.state, who: el.dataset.who ?? null, id: el.dataset.id ?? null, text: el.textContent });
+        new MutationObserver(note).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+      };
+      document.addEventListener('DOMContentLoaded', watch);
+    });
+    try {
+      await customer.goto(`${server.base}/`);
+      await customer.click('#video-call');
+      await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: UI_TIMEOUT_MS });
+      await agent.goto(`${server.base}/agent`);
+      const answer = agent.locator('.answer').first();
+      await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await answer.click();
+      const media = await waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS);
+      assert.ok(media.ok, report('agent', media));
+
+      const alerted = await agent
+        .waitForSelector('#overtalk-banner[data-state="shown"][data-who="agent"]', { timeout: OVERTALK_TIMEOUT_MS })
+        .then(() => true, () => false);
+      await agent.screenshot({ path: join(artifactsDir, 'agent-overtalk-real.png') });
+      const overtalkLog = () => readFileSync(server.logPath, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => /overtalk/i.test(l)).slice(-20).join('\n');
+      assert.ok(alerted, `no "talking over the customer" banner within ${OVERTALK_TIMEOUT_MS / 1000} s; server overtalk lines:\n${overtalkLog()}`);
+      assert.match(await agent.locator('#overtalk-banner').textContent(), /You're talking over the customer/);
+      assert.equal(await agent.locator('#overtalk-banner').getAttribute('role'), 'status');
+
+      // The agent keeps reading for seconds: resolved as an interruption → counted and marked.
+      const counted = await agent
+        .waitForFunction(() => Number(document.getElementById('talkover-count')?.dataset.count ?? 0) >= 1, null, { timeout: OVERTALK_TIMEOUT_MS, polling: 250 })
+        .then(() => true, () => false);
+      assert.ok(counted, `the talk-over counter never left 0: ${await agent.locator('#call-context').innerText()}\n${overtalkLog()}`);
+      const markers = await agent.$$eval('.transcript-marker[data-interrupter="agent"]', (els) => els.map((e) => e.textContent));
+      t.diagnostic(`agent overlap markers: ${JSON.stringify(markers)}`);
+      assert.ok(markers.length >= 1 && markers.every((m) => /⟂ overlap \d+\.\d s/.test(m)), JSON.stringify(markers));
+      const count = Number(await agent.locator('#talkover-count').getAttribute('data-count'));
+      assert.equal(await agent.locator('#talkover-count').textContent(), `Talk-overs: ${count}`);
+
+      // Every banner shown for an agent alert is taken down again (resolved + ~4 s, or retracted).
+      await agent.waitForTimeout(7_000);
+      const log = await agent.evaluate(() => window.__overtalkLog);
+      for (const e of log) t.diagnostic(`banner ${Math.round(e.t)} ms ${e.state} ${e.who ?? ''} #${e.id ?? ''} ${e.text}`);
+      const firstShown = log.findIndex((e) => e.state === 'shown' && e.who === 'agent');
+      assert.ok(firstShown >= 0);
+      const cleared = log.slice(firstShown + 1).find((e) => e.state !== 'shown');
+      assert.ok(cleared, `the agent banner was never taken down: ${JSON.stringify(log)}`);
+      await agent.screenshot({ path: join(artifactsDir, 'agent-overtalk-real-after.png') });
+    } finally {
+      await customer.context().close();
+      await agentBrowser.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -244,13 +244,18 @@ export function inboundStats(page) {
     const call = window.showroomCall;
     if (!call || !call.subscriber || call.subscriber.signalingState === 'closed') return null;
     const report = await call.subscriber.getStats();
-    const out = { video: { framesDecoded: 0, packetsReceived: 0, streams: 0 }, audio: { packetsReceived: 0, totalAudioEnergy: 0, streams: 0 } };
+    const out = {
+      video: { framesDecoded: 0, packetsReceived: 0, streams: 0, packetsLost: 0, keyFramesDecoded: 0, nackCount: 0, pliCount: 0, freezeCount: 0 },
+      audio: { packetsReceived: 0, totalAudioEnergy: 0, streams: 0 },
+      transport: null,
+    };
     report.forEach((s) => {
+      // When a stall happens, these tell a dead path (ICE/DTLS) from a decoder waiting for a keyframe.
+      if (s.type === 'transport') out.transport = { ice: s.iceState ?? null, dtls: s.dtlsState ?? null, bytesReceived: s.bytesReceived ?? 0, bytesSent: s.bytesSent ?? 0 };
       if (s.type !== 'inbound-rtp') return;
       if (s.kind === 'video') {
         out.video.streams += 1;
-        out.video.framesDecoded += s.framesDecoded ?? 0;
-        out.video.packetsReceived += s.packetsReceived ?? 0;
+        for (const k of ['framesDecoded', 'packetsReceived', 'packetsLost', 'keyFramesDecoded', 'nackCount', 'pliCount', 'freezeCount']) out.video[k] += s[k] ?? 0;
       } else if (s.kind === 'audio') {
         out.audio.streams += 1;
         out.audio.packetsReceived += s.packetsReceived ?? 0;

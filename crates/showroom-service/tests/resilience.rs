@@ -4,9 +4,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{publishing_pair, pump, start_gateway, start_gateway_with, token, Sources};
+use common::{metric, publishing_pair, pump, start_gateway, start_gateway_with, token, Sources};
 use showroom_signaling::{LeaveReason, Role, ServerMessage};
-use showroom_testkit::{CallClient, Kind};
+use showroom_testkit::{CallClient, Kind, Outbound};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_supervisor_gets_a_keyframe_within_one_second() {
@@ -136,3 +136,38 @@ async fn a_leaving_participant_is_announced_and_its_tracks_unpublished() {
     assert!(seen.iter().any(|m| matches!(m, ServerMessage::Offer { tracks, .. } if tracks.is_empty())), "{seen:?}");
 }
 
+
+/// A busy browser's consent pings can be seconds late; the media it keeps sending proves the
+/// path is alive (vendor/rtc/PATCHES.md). A peer that sends nothing at all is still noticed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_alone_keeps_the_connection_alive_and_silence_does_not() {
+    // Short liveness timeouts so the test takes seconds; keepalive ticks every 2 s.
+    let (_gw, gateway) = start_gateway_with(|c| {
+        c.sfu.ice_disconnected_after_ms = 2_000;
+        c.sfu.ice_failed_after_ms = 60_000;
+    })
+    .await;
+    let (mut customer, mut agent, _, mut cs, mut as_) = publishing_pair(&gateway).await;
+    let cid = customer.participant_id.clone();
+    let disconnects = |text: &str| metric(text, "showroom_sfu_ice_disconnects_total");
+    let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(1)), pump(&mut agent, Some(&mut as_), Duration::from_secs(1)));
+    let before = disconnects(&gateway.get_text("/metrics").await.unwrap());
+
+    // 6 s without a single STUN packet from the customer (three times the timeout), media on.
+    customer.set_outbound(Outbound::NoStun);
+    let (_, got) = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_secs(6)), pump(&mut agent, Some(&mut as_), Duration::from_secs(6)));
+    let after_media = disconnects(&gateway.get_text("/metrics").await.unwrap());
+    assert_eq!(after_media, before, "a connection carrying media was declared disconnected");
+    assert!(got.count(&cid, Kind::Audio) > 250, "customer audio kept flowing: {}", got.count(&cid, Kind::Audio));
+
+    // Now nothing leaves the customer: both its connections must be noticed.
+    customer.set_outbound(Outbound::Nothing);
+    let silent_since = Instant::now();
+    let mut after_silence = before;
+    while after_silence < before + 2.0 && silent_since.elapsed() < Duration::from_secs(10) {
+        let _ = tokio::join!(pump(&mut customer, Some(&mut cs), Duration::from_millis(500)), pump(&mut agent, Some(&mut as_), Duration::from_millis(500)));
+        after_silence = disconnects(&gateway.get_text("/metrics").await.unwrap());
+    }
+    eprintln!("silent connections noticed after {:?}", silent_since.elapsed());
+    assert!(after_silence >= before + 2.0, "silent publisher and subscriber connections: {before} -> {after_silence}");
+}

@@ -18,6 +18,11 @@ pub struct SfuConfig {
     pub initial_bandwidth_bps: u64,
     /// Socket buffer sizes (send and receive); large, so bursts of keyframes are not dropped.
     pub socket_buffer_bytes: usize,
+    /// A connection that heard nothing from its peer (STUN or media) this long is Disconnected.
+    /// Browsers ping every ~2.5 s and give up after 30 s; 15 s leaves room for a stalled tab.
+    pub ice_disconnected_after_ms: u64,
+    /// ... and Failed (candidates dropped, the call must restart ICE) this much later.
+    pub ice_failed_after_ms: u64,
 }
 
 impl Default for SfuConfig {
@@ -28,6 +33,8 @@ impl Default for SfuConfig {
             keyframe_request_interval_ms: 300,
             initial_bandwidth_bps: 2_500_000,
             socket_buffer_bytes: 4 << 20,
+            ice_disconnected_after_ms: 15_000,
+            ice_failed_after_ms: 15_000,
         }
     }
 }

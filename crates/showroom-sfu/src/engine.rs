@@ -284,7 +284,10 @@ impl Engine {
                 tracing::debug!(participant = %participant_id, ?pc, %state, "ice state");
                 let state = match state {
                     RTCIceConnectionState::Connected | RTCIceConnectionState::Completed => PeerState::Connected,
-                    RTCIceConnectionState::Disconnected => PeerState::Disconnected,
+                    RTCIceConnectionState::Disconnected => {
+                        self.metrics.ice_disconnects.inc();
+                        PeerState::Disconnected
+                    }
                     RTCIceConnectionState::Failed => {
                         self.metrics.ice_failures.inc();
                         PeerState::Failed
@@ -317,7 +320,7 @@ impl Engine {
     }
 
     pub fn new_pc(&mut self, participant: &ParticipantId, kind: PcKind, now: Instant) -> Result<PcId, SfuError> {
-        let pc = crate::peer::build_peer_connection(self.advertised, now)?;
+        let pc = crate::peer::build_peer_connection(self.advertised, &self.config, now)?;
         let id = self.next_pc_id;
         self.next_pc_id += 1;
         // The ufrag is registered once the first local description exists (`refresh_ufrag`).

@@ -15,6 +15,8 @@ pub struct SfuMetrics {
     pub plis_sent: IntCounter,
     pub plis_received: IntCounter,
     pub ice_failures: IntCounter,
+    /// Liveness lost (ICE Disconnected): nothing heard from the peer for the disconnected timeout.
+    pub ice_disconnects: IntCounter,
     pub dropped_datagrams: IntCounterVec,
     /// Time from reading a datagram to having sent everything it caused (forwarded copies,
     /// feedback): the latency the gateway adds.
@@ -66,6 +68,7 @@ impl SfuMetrics {
             plis_sent: counter("showroom_sfu_plis_sent_total", "Keyframe requests (PLI) sent to publishers")?,
             plis_received: counter("showroom_sfu_plis_received_total", "Keyframe requests (PLI/FIR) received from subscribers")?,
             ice_failures: counter("showroom_sfu_ice_failures_total", "Peer connections whose ICE failed")?,
+            ice_disconnects: counter("showroom_sfu_ice_disconnects_total", "Times a peer connection heard nothing from its peer for the ICE disconnected timeout")?,
             dropped_datagrams: counter_vec("showroom_sfu_dropped_datagrams_total", "Datagrams dropped before any peer connection took them", "reason")?,
         })
     }

@@ -1,7 +1,7 @@
 //! Construction of the server side of a peer connection: codecs, interceptors, ICE-lite settings.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rtc::interceptor::Registry;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
@@ -21,9 +21,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 
 use crate::SfuError;
 
-const ICE_DISCONNECTED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
-const ICE_FAILED_AFTER: std::time::Duration = std::time::Duration::from_secs(15);
-const ICE_KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(2);
+const ICE_KEEPALIVE: Duration = Duration::from_secs(2);
 /// Packets kept per outgoing stream for retransmission: ~1.1 s of 1 Mbit/s video, ~0.5 s of the
 /// 2.5 Mbit/s top layer (Janus keeps 500 ms) — enough for the round trips NACK can still save.
 /// Each kept packet costs ~1.2 KB; the library's default of 1024 costs ~1.2 MiB per stream.
@@ -81,7 +79,7 @@ pub(crate) fn media_engine() -> Result<MediaEngine, SfuError> {
 ///
 /// ICE credentials are the library's own (random); the engine learns the ufrag — its demux key —
 /// from each local description, so ICE restarts get fresh credentials as RFC 8445 requires.
-pub(crate) fn build_peer_connection(advertised: SocketAddr, now: Instant) -> Result<RTCPeerConnection, SfuError> {
+pub(crate) fn build_peer_connection(advertised: SocketAddr, cfg: &crate::SfuConfig, now: Instant) -> Result<RTCPeerConnection, SfuError> {
     let mut me = media_engine()?;
     // The library's default chain with a shorter NACK history: NACK generator and responder
     // (feedback is on our video codecs), simulcast header extensions (mid, rid), TWCC
@@ -95,9 +93,13 @@ pub(crate) fn build_peer_connection(advertised: SocketAddr, now: Instant) -> Res
     let settings = SettingEngineBuilder::new()
         // The server never initiates checks: it answers the browser's (RFC 8445 lite).
         .with_lite(true)
-        // Browsers send consent checks every ~5 s (RFC 7675) and give up after 30 s; declaring
-        // the path disconnected after the library's 5 s default would race the first of them.
-        .with_ice_timeouts(Some(ICE_DISCONNECTED_AFTER), Some(ICE_FAILED_AFTER), Some(ICE_KEEPALIVE))
+        // Liveness counts media too (vendor/rtc/PATCHES.md); the library's 5 s default would
+        // still flag a tab stalled for a few seconds, hence the longer configured timeouts.
+        .with_ice_timeouts(
+            Some(Duration::from_millis(cfg.ice_disconnected_after_ms)),
+            Some(Duration::from_millis(cfg.ice_failed_after_ms)),
+            Some(ICE_KEEPALIVE),
+        )
         .build();
     let mut pc = RTCPeerConnectionBuilder::new()
         .with_configuration(RTCConfigurationBuilder::new().build())

@@ -273,6 +273,14 @@ impl CallClient {
         }
     }
 
+    /// Filters what both peer connections let out of their sockets (see [`Outbound`]).
+    pub fn set_outbound(&self, outbound: crate::Outbound) {
+        self.subscriber.set_outbound(outbound);
+        if let Some(p) = &self.publisher {
+            p.set_outbound(outbound);
+        }
+    }
+
     /// Simulates losing the network: the signaling socket dies without a close handshake.
     pub fn drop_signaling(&mut self) {
         for t in self.tasks.drain(..) {

@@ -10,5 +10,5 @@ pub mod media;
 pub mod peer;
 
 pub use client::{CallClient, Gateway};
-pub use peer::{Kind, Peer, PeerEvent, ReceivedRtp};
+pub use peer::{Kind, Outbound, Peer, PeerEvent, ReceivedRtp};
 pub use rtc::rtp::packet::Packet as RtpPacket;

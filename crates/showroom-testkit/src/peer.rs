@@ -61,7 +61,31 @@ enum Cmd {
     Rebind { reply: oneshot::Sender<anyhow::Result<()>> },
     /// Drop every n-th inbound RTP datagram before decryption (0 = none): a lossy network.
     InboundLoss(u64),
+    Outbound(Outbound),
     Close,
+}
+
+/// What the peer lets out of its socket: a way to stage broken networks and stalled stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outbound {
+    #[default]
+    Everything,
+    /// No STUN (no checks, no consent answers), media and DTLS still flow: a peer whose
+    /// pings are late, as a busy browser's are.
+    NoStun,
+    /// Nothing at all: a dead path.
+    Nothing,
+}
+
+impl Outbound {
+    fn lets_out(self, datagram: &[u8]) -> bool {
+        match self {
+            Outbound::Everything => true,
+            // RFC 7983: a first byte of 0..=3 is STUN.
+            Outbound::NoStun => !matches!(datagram.first(), Some(0..=3)),
+            Outbound::Nothing => false,
+        }
+    }
 }
 
 /// Handle to a running peer task.
@@ -140,7 +164,7 @@ impl Peer {
         }
         let (cmds, rx) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default(), loss_every: 0, rtp_seen: 0, video_codec }.run(rx));
+        tokio::spawn(PeerTask { pc, socket, senders, events, state: state_tx, rebound: false, mids: Default::default(), loss_every: 0, rtp_seen: 0, outbound: Outbound::Everything, video_codec }.run(rx));
         Ok(Peer { cmds, state })
     }
 
@@ -188,6 +212,11 @@ impl Peer {
     pub fn set_inbound_loss(&self, every: u64) {
         let _ = self.cmds.send(Cmd::InboundLoss(every));
     }
+
+    /// Filters what leaves the socket from now on.
+    pub fn set_outbound(&self, outbound: Outbound) {
+        let _ = self.cmds.send(Cmd::Outbound(outbound));
+    }
 }
 
 /// RTP, not RTCP (RFC 5761: RTCP packet types 192..=223 sit where RTP has M bit + PT).
@@ -217,6 +246,7 @@ struct PeerTask {
     mids: std::collections::HashMap<RTCRtpSenderId, String>,
     loss_every: u64,
     rtp_seen: u64,
+    outbound: Outbound,
     video_codec: VideoCodec,
 }
 
@@ -348,13 +378,16 @@ impl PeerTask {
                 let _ = reply.send(r);
             }
             Cmd::InboundLoss(every) => self.loss_every = every,
+            Cmd::Outbound(o) => self.outbound = o,
             Cmd::Close => {}
         }
     }
 
     async fn flush(&mut self) {
         while let Some(out) = self.pc.poll_write() {
-            let _ = self.socket.send_to(&out.message, out.transport.peer_addr).await;
+            if self.outbound.lets_out(&out.message) {
+                let _ = self.socket.send_to(&out.message, out.transport.peer_addr).await;
+            }
         }
         while let Some(ev) = self.pc.poll_event() {
             if let RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) = ev {
@@ -390,7 +423,9 @@ impl PeerTask {
         }
         // Writes triggered by reads (e.g. RTCP answers) go out on the next turn's flush.
         while let Some(out) = self.pc.poll_write() {
-            let _ = self.socket.send_to(&out.message, out.transport.peer_addr).await;
+            if self.outbound.lets_out(&out.message) {
+                let _ = self.socket.send_to(&out.message, out.transport.peer_addr).await;
+            }
         }
     }
 }

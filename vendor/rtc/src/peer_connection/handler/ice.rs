@@ -80,6 +80,14 @@ impl<'a>
             .agent
             .get_selected_candidate_pair()
             .is_some()
+            // Showroom patch: DTLS/SRTP from a checked remote candidate is proof of life
+            // (refreshes the candidate's last-received time, which alone decides
+            // Disconnected/Failed); from any other address it is dropped (RFC 8445 §11).
+            && self
+                .ctx
+                .ice_transport
+                .agent
+                .is_valid_non_stun_traffic(msg.now, msg.transport)
         {
             // only ICE connection is ready and bypass it
             debug!("bypass ice read {:?}", msg.transport.peer_addr);
