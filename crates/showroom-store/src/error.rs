@@ -16,6 +16,9 @@ pub enum StoreError {
     CallNotFound(CallId),
     #[error("an override needs a comment")]
     EmptyComment,
+    /// The reviewer's query cannot run; the message says why.
+    #[error(transparent)]
+    Query(#[from] crate::search::QueryError),
     #[error("invalid record: {0}")]
     Invalid(String),
     #[error("unexpected value {value:?} for {column} in the database")]

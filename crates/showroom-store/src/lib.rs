@@ -8,8 +8,9 @@
 //!
 //! **API boundary:** typed records in, typed records out; it knows nothing of HTTP, tokens,
 //! audio or how segments are recognised, redacted or scored (text arrives already redacted).
-//! Full-text search, recordings and the REST API are other work: search will add a migration
-//! (`0002_search.sql` per engine) indexing `transcript_segments.text` by its integer `id`.
+//! Search ([`search`]) indexes one document per call (FTS5 on SQLite, a tsvector with a GIN
+//! index on PostgreSQL), built by [`Store::index_call`] from the call's segments with one
+//! tokenizer shared by index, query and highlights; recordings and the REST API live elsewhere.
 //!
 //! Time is an input: every timestamp comes from the caller; the only timer is the
 //! [`LiveSink::spawn_driver`] task that retries the spool.
@@ -17,6 +18,7 @@
 mod config;
 mod error;
 mod model;
+pub mod search;
 mod sink;
 pub mod spool;
 mod store;
@@ -24,5 +26,6 @@ mod store;
 pub use config::StoreConfig;
 pub use error::StoreError;
 pub use model::*;
+pub use search::{Fragment, SearchHit, SearchPage, SearchQuery, SearchSort, Snippet};
 pub use sink::{FlushReport, LiveSink, LiveWrite, SinkStatus, Written};
 pub use store::{Engine, Store};

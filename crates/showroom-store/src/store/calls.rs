@@ -9,12 +9,12 @@ use crate::{
     ParticipantId, ProductContext, StoreError, TenantId, Ts,
 };
 
-const CALL_COLUMNS: &str = "id, tenant, shopper_id, shopper_name, agent_id, team, product_sku, product_title, \
+pub(super) const CALL_COLUMNS: &str = "id, tenant, shopper_id, shopper_name, agent_id, team, product_sku, product_title, \
      product_url, language, node, created_at, answered_at, ended_at, status";
 
 #[derive(FromRow)]
-struct CallRow {
-    id: String,
+pub(super) struct CallRow {
+    pub(super) id: String,
     tenant: String,
     shopper_id: Option<String>,
     shopper_name: Option<String>,

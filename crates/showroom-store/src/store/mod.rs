@@ -11,6 +11,7 @@
 
 mod calls;
 mod review;
+mod search;
 mod transcript;
 
 use std::str::FromStr;

@@ -133,18 +133,45 @@ impl Store {
              ON CONFLICT (call_id, rubric) DO UPDATE SET rubric_version = excluded.rubric_version, \
              score = excluded.score, passed = excluded.passed, criteria = excluded.criteria, \
              scored_at = excluded.scored_at";
-        with_pool!(self, p => sqlx::query(SQL)
-            .bind(&s.call.0)
-            .bind(&s.rubric)
-            .bind(&s.rubric_version)
-            .bind(s.score)
-            .bind(s.passed)
-            .bind(Json(&s.criteria))
-            .bind(truncate_ts(s.scored_at))
-            .execute(p)
-            .await
-            .map_err(|e| missing_call(e, &s.call))?
-            .rows_affected());
+        // The per-criterion verdicts, for the search filter on a failed criterion.
+        let verdicts: Vec<(&str, &str)> = s
+            .criteria
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c.get("id")?.as_str()?, c.get("verdict")?.as_str()?)))
+            .filter(|(_, v)| matches!(*v, "pass" | "fail" | "not_applicable"))
+            .collect();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(SQL)
+                .bind(&s.call.0)
+                .bind(&s.rubric)
+                .bind(&s.rubric_version)
+                .bind(s.score)
+                .bind(s.passed)
+                .bind(Json(&s.criteria))
+                .bind(truncate_ts(s.scored_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| missing_call(e, &s.call))?;
+            sqlx::query("DELETE FROM score_criteria WHERE call_id = $1 AND rubric = $2")
+                .bind(&s.call.0)
+                .bind(&s.rubric)
+                .execute(&mut *tx)
+                .await?;
+            for (criterion, verdict) in &verdicts {
+                sqlx::query("INSERT INTO score_criteria (call_id, rubric, criterion, verdict) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (call_id, rubric, criterion) DO UPDATE SET verdict = excluded.verdict")
+                    .bind(&s.call.0)
+                    .bind(&s.rubric)
+                    .bind(*criterion)
+                    .bind(*verdict)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 

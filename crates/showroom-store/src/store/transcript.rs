@@ -8,8 +8,11 @@ use crate::{
     UtteranceKey,
 };
 
+pub(super) const SEGMENT_COLUMNS: &str = "id, call_id, utterance_key, participant_id, role, start_s, end_s, text, \
+     language, confidence, status, reason, redacted";
+
 #[derive(FromRow)]
-struct SegmentRow {
+pub(super) struct SegmentRow {
     id: i64,
     call_id: String,
     utterance_key: String,
@@ -110,10 +113,9 @@ impl Store {
 
     /// A call's segments by start time (ties in insertion order).
     pub async fn list_segments(&self, call: &CallId) -> Result<Vec<StoredSegment>, StoreError> {
-        const SQL: &str = "SELECT id, call_id, utterance_key, participant_id, role, start_s, end_s, text, language, \
-             confidence, status, reason, redacted FROM transcript_segments WHERE call_id = $1 ORDER BY start_s, id";
+        let sql = format!("SELECT {SEGMENT_COLUMNS} FROM transcript_segments WHERE call_id = $1 ORDER BY start_s, id");
         let rows: Vec<SegmentRow> =
-            with_pool!(self, p => sqlx::query_as(SQL).bind(&call.0).fetch_all(p).await?);
+            with_pool!(self, p => sqlx::query_as(&sql).bind(&call.0).fetch_all(p).await?);
         rows.into_iter().map(StoredSegment::try_from).collect()
     }
 }

@@ -11,6 +11,7 @@ mod durability_cases;
 mod fixture;
 mod pg;
 mod schema;
+mod search_cases;
 mod store_cases;
 
 use std::future::Future;
@@ -45,6 +46,11 @@ fn main() {
         durability_cases::restart_replays_the_spool,
         durability_cases::driver_drains_the_spool,
         durability_cases::refused_records_are_set_aside,
+        search_cases::words_phrases_prefixes_and_booleans,
+        search_cases::highlights_sit_on_the_matched_words,
+        search_cases::filters_and_sorting,
+        search_cases::bad_queries_are_errors_not_crashes,
+        search_cases::reindexing_follows_new_segments,
     ];
 
     let mut names: Vec<String> = [Target::Sqlite, Target::Postgres]
