@@ -347,6 +347,14 @@ impl fmt::Display for Term {
 
 /// Byte ranges of `text` where a positive term matches, merged and in order.
 pub fn highlight(text: &str, terms: &[&Term]) -> Vec<(usize, usize)> {
+    // Most segments match nothing: for plain ASCII text a substring test rules them out
+    // without tokenizing (folding cannot change ASCII beyond lower case).
+    if text.is_ascii() {
+        let lower = text.to_ascii_lowercase();
+        if !terms.iter().any(|t| lower.contains(t.words[0].as_str())) {
+            return Vec::new();
+        }
+    }
     let toks = tokens(text);
     let mut ranges = Vec::new();
     for term in terms {

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use sqlx::FromRow;
 
 use super::calls::{CALL_COLUMNS, CallRow};
-use super::transcript::{SEGMENT_COLUMNS, SegmentRow};
 use super::{Pool, Store, with_pool};
 use crate::model::truncate_ts;
 use crate::search::query::{highlight, parse};
 use crate::search::text::call_document;
 use crate::search::{SearchHit, SearchPage, SearchQuery, SearchSort, Snippet, fragments};
-use crate::{Call, CallId, SegmentStatus, StoreError, StoredSegment, Ts};
+use crate::{Call, CallId, ParticipantId, SegmentId, SegmentStatus, StoreError, Ts};
 
 /// A value bound to one `$n` of a query built at run time.
 enum Bind {
@@ -45,6 +44,9 @@ struct HitRow {
     score: Option<f64>,
     rank: Option<f64>,
 }
+
+/// A segment as the result page needs it: (id, participant, role, start, end, text).
+type PageSegment = (i64, String, String, f64, f64, String);
 
 /// The call's score in results and filters: its lowest under any rubric.
 const SCORE_EXPR: &str = "(SELECT MIN(s.score) FROM scores s WHERE s.call_id = c.id)";
@@ -115,7 +117,9 @@ impl Store {
         if let Some(query) = &query {
             let n = binds.len() + 1;
             if sqlite {
-                from += " JOIN search_docs d ON d.call_id = c.id JOIN search_fts ON search_fts.rowid = d.id";
+                // CROSS JOIN fixes SQLite's join order: the full-text match drives, then one
+                // primary-key lookup per matching call (not one MATCH per call of the tenant).
+                from = "search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid CROSS JOIN calls c ON c.id = d.call_id".into();
                 filter += &format!(" AND search_fts MATCH ${n}");
                 // bm25: lower is better; negated so that higher is better on both engines.
                 rank = "-bm25(search_fts)".into();
@@ -198,20 +202,20 @@ impl Store {
             let call = Call::try_from(row.call)?;
             let mut matching = 0;
             let mut snippets = Vec::new();
-            for s in segments.remove(&call.id).unwrap_or_default() {
-                let ranges = highlight(&s.segment.text, &terms);
+            for (id, participant, role, start_s, end_s, text) in segments.remove(&call.id).unwrap_or_default() {
+                let ranges = highlight(&text, &terms);
                 if ranges.is_empty() {
                     continue;
                 }
                 matching += 1;
                 if snippets.len() < q.snippets_per_call as usize {
                     snippets.push(Snippet {
-                        segment: s.id,
-                        participant: s.segment.participant.clone(),
-                        role: s.segment.role,
-                        start_s: s.segment.start_s,
-                        end_s: s.segment.end_s,
-                        fragments: fragments(&s.segment.text, &ranges),
+                        segment: SegmentId(id),
+                        participant: ParticipantId(participant),
+                        role: role.parse()?,
+                        start_s,
+                        end_s,
+                        fragments: fragments(&text, &ranges),
                     });
                 }
             }
@@ -220,22 +224,28 @@ impl Store {
         Ok(SearchPage { total: total as u64, offset: q.offset, limit, hits })
     }
 
-    /// Final segments of several calls in one query, by call, in time order.
-    async fn segments_of(&self, calls: &[CallId]) -> Result<HashMap<CallId, Vec<StoredSegment>>, StoreError> {
-        let mut out: HashMap<CallId, Vec<StoredSegment>> = HashMap::new();
+    /// Final segments of several calls, by call, in time order: one row per call with its
+    /// segments as a JSON array (a row per segment costs more in the driver than the search).
+    async fn segments_of(&self, calls: &[CallId]) -> Result<HashMap<CallId, Vec<PageSegment>>, StoreError> {
+        let mut out = HashMap::new();
         if calls.is_empty() {
             return Ok(out);
         }
         let marks: Vec<String> = (1..=calls.len()).map(|i| format!("${i}")).collect();
+        let aggregate = match self.pool {
+            Pool::Sqlite(_) => "json_group_array(json_array(id, participant_id, role, start_s, end_s, text) ORDER BY start_s, id)",
+            Pool::Postgres(_) => "json_agg(json_build_array(id, participant_id, role, start_s, end_s, text) ORDER BY start_s, id)::text",
+        };
         let sql = format!(
-            "SELECT {SEGMENT_COLUMNS} FROM transcript_segments WHERE status = 'final' AND call_id IN ({}) ORDER BY call_id, start_s, id",
+            "SELECT call_id, {aggregate} FROM transcript_segments WHERE status = 'final' AND call_id IN ({}) GROUP BY call_id",
             marks.join(", ")
         );
         let binds: Vec<Bind> = calls.iter().map(|c| Bind::Text(c.0.clone())).collect();
-        let rows: Vec<SegmentRow> = with_pool!(self, p => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(p).await?);
-        for r in rows {
-            let s = StoredSegment::try_from(r)?;
-            out.entry(s.segment.call.clone()).or_default().push(s);
+        let rows: Vec<(String, String)> = with_pool!(self, p => bind_all!(sqlx::query_as(&sql), &binds).fetch_all(p).await?);
+        for (call, json) in rows {
+            let segments: Vec<PageSegment> = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt { column: "transcript_segments", value: e.to_string() })?;
+            out.insert(CallId(call), segments);
         }
         Ok(out)
     }

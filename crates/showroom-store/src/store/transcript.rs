@@ -8,11 +8,11 @@ use crate::{
     UtteranceKey,
 };
 
-pub(super) const SEGMENT_COLUMNS: &str = "id, call_id, utterance_key, participant_id, role, start_s, end_s, text, \
+const SEGMENT_COLUMNS: &str = "id, call_id, utterance_key, participant_id, role, start_s, end_s, text, \
      language, confidence, status, reason, redacted";
 
 #[derive(FromRow)]
-pub(super) struct SegmentRow {
+struct SegmentRow {
     id: i64,
     call_id: String,
     utterance_key: String,
@@ -78,20 +78,25 @@ fn validate(s: &Segment) -> Result<(), StoreError> {
     Ok(())
 }
 
+const INSERT_SEGMENT: &str = "INSERT INTO transcript_segments (call_id, utterance_key, participant_id, role, start_s, \
+     end_s, text, language, confidence, status, reason, redacted) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (call_id, utterance_key) DO NOTHING";
+
+fn status_columns(s: &Segment) -> (&'static str, Option<&str>) {
+    match &s.status {
+        SegmentStatus::Final => ("final", None),
+        SegmentStatus::NotTranscribed { reason } => ("not_transcribed", Some(reason.as_str())),
+    }
+}
+
 impl Store {
     /// Stores a segment once per (call, key): returns true when stored now, false when the key
     /// was already there (the earlier write stands).
     pub async fn append_segment(&self, s: &Segment) -> Result<bool, StoreError> {
         validate(s)?;
-        const SQL: &str = "INSERT INTO transcript_segments (call_id, utterance_key, participant_id, role, start_s, \
-             end_s, text, language, confidence, status, reason, redacted) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (call_id, utterance_key) DO NOTHING";
-        let (status, reason) = match &s.status {
-            SegmentStatus::Final => ("final", None),
-            SegmentStatus::NotTranscribed { reason } => ("not_transcribed", Some(reason.as_str())),
-        };
-        let done = with_pool!(self, p => sqlx::query(SQL)
+        let (status, reason) = status_columns(s);
+        let done = with_pool!(self, p => sqlx::query(INSERT_SEGMENT)
             .bind(&s.call.0)
             .bind(&s.key.0)
             .bind(&s.participant.0)
@@ -109,6 +114,38 @@ impl Store {
             .map_err(|e| missing_call(e, &s.call))?
             .rows_affected());
         Ok(done == 1)
+    }
+
+    /// Stores many segments in one transaction (an import, a replay): returns how many were
+    /// new. Same idempotency as [`Store::append_segment`].
+    pub async fn append_segments(&self, segments: &[Segment]) -> Result<usize, StoreError> {
+        segments.iter().try_for_each(validate)?;
+        let mut stored = 0;
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for s in segments {
+                let (status, reason) = status_columns(s);
+                stored += sqlx::query(INSERT_SEGMENT)
+                    .bind(&s.call.0)
+                    .bind(&s.key.0)
+                    .bind(&s.participant.0)
+                    .bind(s.role.as_str())
+                    .bind(s.start_s)
+                    .bind(s.end_s)
+                    .bind(&s.text)
+                    .bind(&s.language)
+                    .bind(s.confidence)
+                    .bind(status)
+                    .bind(reason)
+                    .bind(s.redacted)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| missing_call(e, &s.call))?
+                    .rows_affected() as usize;
+            }
+            tx.commit().await?;
+        });
+        Ok(stored)
     }
 
     /// A call's segments by start time (ties in insertion order).

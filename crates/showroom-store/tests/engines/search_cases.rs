@@ -280,5 +280,8 @@ pub async fn reindexing_follows_new_segments(env: Env) -> Result<()> {
     let page = store.search(&SearchQuery::new("shop", "return")).await?;
     ensure!(ids(&page) == ["c2"] && page.total == 1, "{:?}", ids(&page));
     ensure!(matches!(store.index_call(&CallId::from("nope"), t(0)).await, Err(StoreError::CallNotFound(_))));
+    // A batch replay (an import run twice) stores nothing twice.
+    let again: Vec<Segment> = store.list_segments(&CallId::from("c2")).await?.into_iter().map(|s| s.segment).collect();
+    ensure!(store.append_segments(&again).await? == 0, "replayed segments were stored again");
     Ok(())
 }
