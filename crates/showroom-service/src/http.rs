@@ -30,6 +30,13 @@ fn status_of(code: ErrorCode) -> StatusCode {
 
 pub struct ApiError(ErrorCode, String);
 
+impl ApiError {
+    /// Status, stable code and message, for APIs that render errors themselves.
+    pub(crate) fn parts(self) -> (StatusCode, &'static str, String) {
+        (status_of(self.0), self.0.as_str(), self.1)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (status_of(self.0), Json(json!({"error": {"code": self.0.as_str(), "message": self.1}}))).into_response()
@@ -52,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/calls", post(create_call).get(list_calls))
         .route("/v1/calls/{call_id}/answer", post(answer_call))
         .route("/v1/desk/token", get(desk_token))
+        .merge(crate::review_api::routes())
         .route_service("/", ServeFile::new(dir.join("product.html")))
         .route_service("/agent", ServeFile::new(dir.join("agent.html")))
         .fallback_service(pages)
@@ -78,7 +86,7 @@ async fn signal(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Res
         .on_upgrade(move |socket| crate::ws::serve(socket, state))
 }
 
-fn bearer(headers: &HeaderMap, state: &AppState) -> Result<Claims, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap, state: &AppState) -> Result<Claims, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

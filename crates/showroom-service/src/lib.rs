@@ -11,6 +11,7 @@ mod http;
 pub mod journal;
 mod live;
 mod live_insight;
+mod review_api;
 mod ws;
 
 use std::net::SocketAddr;

@@ -383,8 +383,12 @@ async fn store_conclusion(state: &AppState, call: String, post: showroom_postcal
         };
         result = store.put_score(&score).await;
     }
+    if result.is_ok() {
+        // The transcript is complete and synced: make the call findable.
+        result = store.index_call(&id, crate::now()).await;
+    }
     if let Err(e) = result {
-        tracing::error!(call = %call, error = %e, "cannot store the call's metrics and score");
+        tracing::error!(call = %call, error = %e, "cannot store the call's metrics, score or search index");
     }
 }
 

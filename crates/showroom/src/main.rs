@@ -107,6 +107,9 @@ enum Command {
         identity: String,
         #[arg(long)]
         name: Option<String>,
+        /// The shop a reviewer (or admin) token is scoped to.
+        #[arg(long)]
+        tenant: Option<String>,
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
@@ -249,12 +252,12 @@ fn main() -> anyhow::Result<()> {
             analyze::run(analyze::Args { files, rubric, model, language, workers })
         }
         Command::Rescore { rubric, tenant, since } => rescore::run(&config.store, rescore::Args { rubric, tenant, since }),
-        Command::Token { call, role, identity, name, ttl, listen_only } => {
+        Command::Token { call, role, identity, name, tenant, ttl, listen_only } => {
             if config.auth.token_secret.is_empty() {
                 bail!("no token secret: set auth.token_secret in the config or SHOWROOM_TOKEN_SECRET");
             }
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-            let claims = Claims { sub: identity, role: role.into(), call, name, listen_only, tenant: None, iat: now, exp: now + ttl };
+            let claims = Claims { sub: identity, role: role.into(), call, name, listen_only, tenant, iat: now, exp: now + ttl };
             println!("{}", TokenKeys::new(config.auth.token_secret.as_bytes()).mint(&claims)?);
             Ok(())
         }

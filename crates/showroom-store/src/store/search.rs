@@ -43,6 +43,7 @@ struct HitRow {
     call: CallRow,
     score: Option<f64>,
     rank: Option<f64>,
+    total: i64,
 }
 
 /// A segment as the result page needs it: (id, participant, role, start, end, text).
@@ -175,24 +176,36 @@ impl Store {
             );
         }
         let order = match (q.sort, &query) {
-            (SearchSort::Relevance, Some(_)) => "rank DESC, c.created_at DESC, c.id DESC",
-            (SearchSort::Relevance | SearchSort::Newest, _) => "c.created_at DESC, c.id DESC",
-            (SearchSort::Oldest, _) => "c.created_at ASC, c.id ASC",
-            (SearchSort::ScoreAsc, _) => "score ASC NULLS LAST, c.created_at DESC, c.id DESC",
-            (SearchSort::ScoreDesc, _) => "score DESC NULLS LAST, c.created_at DESC, c.id DESC",
+            (SearchSort::Relevance, Some(_)) => "rank DESC, created_at DESC, id DESC",
+            (SearchSort::Relevance | SearchSort::Newest, _) => "created_at DESC, id DESC",
+            (SearchSort::Oldest, _) => "created_at ASC, id ASC",
+            (SearchSort::ScoreAsc, _) => "score ASC NULLS LAST, created_at DESC, id DESC",
+            (SearchSort::ScoreDesc, _) => "score DESC NULLS LAST, created_at DESC, id DESC",
         };
         let columns: Vec<String> = CALL_COLUMNS.split(',').map(|c| format!("c.{}", c.trim())).collect();
         let (l, o) = (binds.len() + 1, binds.len() + 2);
+        // The total rides on every row (a window over the whole match, before LIMIT): one pass
+        // over the matches instead of a page query and a count query.
+        // (A subquery: SQLite refuses bm25() in a query with a window function.)
         let page_sql = format!(
-            "SELECT {}, {SCORE_EXPR} AS score, {rank} AS rank FROM {from} WHERE {filter} ORDER BY {order} LIMIT ${l} OFFSET ${o}",
+            "SELECT *, COUNT(*) OVER () AS total FROM (SELECT {}, {SCORE_EXPR} AS score, {rank} AS rank \
+             FROM {from} WHERE {filter}) m ORDER BY {order} LIMIT ${l} OFFSET ${o}",
             columns.join(", ")
         );
-        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
         let mut page_binds = binds;
-        let (total,): (i64,) = with_pool!(self, p => bind_all!(sqlx::query_as(&count_sql), &page_binds).fetch_one(p).await?);
         page_binds.push(Bind::Int(i64::from(limit)));
         page_binds.push(Bind::Int(i64::from(q.offset)));
         let rows: Vec<HitRow> = with_pool!(self, p => bind_all!(sqlx::query_as(&page_sql), &page_binds).fetch_all(p).await?);
+        let total = match rows.first() {
+            Some(r) => r.total,
+            // Past the last page (or nothing matches): count on its own.
+            None => {
+                let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {filter}");
+                page_binds.truncate(page_binds.len() - 2);
+                let (n,): (i64,) = with_pool!(self, p => bind_all!(sqlx::query_as(&count_sql), &page_binds).fetch_one(p).await?);
+                n
+            }
+        };
 
         let ids: Vec<CallId> = rows.iter().map(|r| CallId(r.call.id.clone())).collect();
         let mut segments = if query.is_some() { self.segments_of(&ids).await? } else { HashMap::new() };
