@@ -23,6 +23,30 @@ pub struct Config {
     pub store: showroom_store::StoreConfig,
     pub redaction: RedactionConfig,
     pub qa: QaConfig,
+    pub recording: RecordingConfig,
+}
+
+/// Each party's audio recorded as Ogg/Opus from the RTP payloads, for reviewers.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingConfig {
+    pub enabled: bool,
+    /// Empty: `<store.data_dir>/recordings`.
+    pub dir: PathBuf,
+    /// Recordings older than this are deleted (checked hourly); 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        Self { enabled: true, dir: PathBuf::new(), retention_days: 90 }
+    }
+}
+
+impl RecordingConfig {
+    pub fn dir(&self, store: &showroom_store::StoreConfig) -> PathBuf {
+        if self.dir.as_os_str().is_empty() { store.data_dir.join("recordings") } else { self.dir.clone() }
+    }
 }
 
 /// Scoring every call at its end (`showroom-qa`): the rubric file for everyone and per tenant.
@@ -293,6 +317,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SHOWROOM_ASR_MAX_FINAL_WAIT_S", "asr.max_final_wait_s"),
     ("SHOWROOM_DATABASE_URL", "store.url"),
     ("SHOWROOM_DATA_DIR", "store.data_dir"),
+    ("SHOWROOM_RECORDING_ENABLED", "recording.enabled"),
+    ("SHOWROOM_RECORDING_RETENTION_DAYS", "recording.retention_days"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -347,6 +373,8 @@ impl Config {
                 "SHOWROOM_INITIAL_BANDWIDTH_BPS" => self.sfu.initial_bandwidth_bps = parse(var, &v)?,
                 "SHOWROOM_SOCKET_BUFFER_BYTES" => self.sfu.socket_buffer_bytes = parse(var, &v)?,
                 "SHOWROOM_ASR_ENABLED" => self.asr.enabled = parse(var, &v)?,
+                "SHOWROOM_RECORDING_ENABLED" => self.recording.enabled = parse(var, &v)?,
+                "SHOWROOM_RECORDING_RETENTION_DAYS" => self.recording.retention_days = parse(var, &v)?,
                 "SHOWROOM_ASR_MODEL" => self.asr.model = v,
                 "SHOWROOM_ASR_MODEL_PATH" => self.asr.model_path = Some(PathBuf::from(v)),
                 "SHOWROOM_MODELS_DIR" => self.asr.models_dir = PathBuf::from(v),

@@ -59,9 +59,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/calls", post(create_call).get(list_calls))
         .route("/v1/calls/{call_id}/answer", post(answer_call))
         .route("/v1/desk/token", get(desk_token))
+        .route("/v1/review/token", get(review_token))
         .merge(crate::review_api::routes())
         .route_service("/", ServeFile::new(dir.join("product.html")))
         .route_service("/agent", ServeFile::new(dir.join("agent.html")))
+        .route_service("/review", ServeFile::new(dir.join("review.html")))
         .fallback_service(pages)
         .with_state(state)
 }
@@ -197,6 +199,9 @@ async fn answer_call(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
 struct DeskQuery {
     #[serde(default)]
     identity: Option<String>,
+    /// Reviewer tokens only: the shop whose calls they review (default `default`).
+    #[serde(default)]
+    tenant: Option<String>,
 }
 
 async fn desk_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQuery>) -> Result<Response, ApiError> {
@@ -206,4 +211,18 @@ async fn desk_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQuer
     let identity = bounded(q.identity, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "agent".into());
     let (token, exp) = state.mint(identity, Role::Agent, None)?;
     Ok(Json(json!({"token": token, "expires_at": exp})).into_response())
+}
+
+/// Demo sign-in for the review pages: a reviewer token for one tenant.
+async fn review_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQuery>) -> Result<Response, ApiError> {
+    if !state.config.demo.enabled {
+        return Err(ApiError(ErrorCode::Forbidden, "demo sign-in is disabled; mint tokens with `showroom token --role reviewer --tenant …`".into()));
+    }
+    let identity = bounded(q.identity, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "reviewer".into());
+    let tenant = bounded(q.tenant, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "default".into());
+    let iat = unix_ms() / 1000;
+    let exp = iat + state.config.auth.token_ttl_s;
+    let claims = Claims { sub: identity, role: Role::Reviewer, call: None, name: None, listen_only: false, tenant: Some(tenant.clone()), iat, exp };
+    let token = state.keys.mint(&claims)?;
+    Ok(Json(json!({"token": token, "expires_at": exp, "tenant": tenant})).into_response())
 }

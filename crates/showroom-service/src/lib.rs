@@ -11,6 +11,7 @@ mod http;
 pub mod journal;
 mod live;
 mod live_insight;
+pub mod recorder;
 mod review_api;
 mod ws;
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub journal: journal::Journal,
     /// Set when live transcription runs: tells it when a call ends.
     pub(crate) live: std::sync::OnceLock<live::LiveHandle>,
+    /// Set when recording runs: tells it when a call ended (its files are closed).
+    pub(crate) recorder: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<String>>,
     /// QA rubrics: the default under `""`, then per tenant.
     pub rubrics: std::collections::BTreeMap<String, showroom_qa::Rubric>,
 }
@@ -74,6 +77,9 @@ impl AppState {
         tracing::info!(call = %call_id, "call ended");
         if let Some(live) = self.live.get() {
             live.call_ended(call_id);
+        }
+        if let Some(recorder) = self.recorder.get() {
+            let _ = recorder.send(call_id.to_owned());
         }
         self.journal.write(showroom_store::LiveWrite::CallEnded { call: showroom_store::CallId(call_id.to_owned()), at: now() });
     }
@@ -143,10 +149,14 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
         metrics,
         journal,
         live: std::sync::OnceLock::new(),
+        recorder: std::sync::OnceLock::new(),
         rubrics,
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
     let transcripts = state.config.asr.enabled && live::start(&state);
+    if let Some(ended) = recorder::start(&state) {
+        let _ = state.recorder.set(ended);
+    }
     let app = http::router(state.clone());
     tracing::info!(%http_addr, udp = %sfu.local_addr(), transcripts, "showroom serving");
     let task = tokio::spawn(async move { axum::serve(listener, app).await.map_err(ServiceError::Serve) });

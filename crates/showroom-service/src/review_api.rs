@@ -37,6 +37,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v1/calls/{call_id}/insights", get(insights))
         .route("/v1/calls/{call_id}/scores", get(scores))
         .route("/v1/calls/{call_id}/overrides", get(overrides).post(add_override))
+        .route("/v1/calls/{call_id}/recordings", get(recordings))
+        .route("/v1/calls/{call_id}/recordings/{file}", get(recording_file))
 }
 
 /// An error of this API: `{"error": {"code", "message"}}` like the rest of `/v1`.
@@ -127,14 +129,18 @@ impl Reviewer {
     /// Loads a call this reviewer may see (another tenant's call is "not found", not
     /// "forbidden": its existence is not disclosed) and writes the read to the audit log.
     async fn open_call(&self, store: &Store, call: &str, action: &str) -> Result<showroom_store::Call, ReviewError> {
-        let found = store.get_call(&CallId::from(call)).await?;
-        let call_record = match found {
-            Some(c) if self.tenant.as_deref().is_none_or(|t| t == c.tenant.0) => c,
-            _ => return Err(not_found(call)),
-        };
+        let call_record = self.find_call(store, call).await?;
         // Audit first: a read that cannot be logged is not served.
         self.audit(store, action, Some(call)).await?;
         Ok(call_record)
+    }
+
+    /// The call, if this reviewer may see it; no audit entry.
+    async fn find_call(&self, store: &Store, call: &str) -> Result<showroom_store::Call, ReviewError> {
+        match store.get_call(&CallId::from(call)).await? {
+            Some(c) if self.tenant.as_deref().is_none_or(|t| t == c.tenant.0) => Ok(c),
+            _ => Err(not_found(call)),
+        }
     }
 }
 
@@ -214,14 +220,22 @@ fn call_json(c: &showroom_store::Call) -> Value {
     })
 }
 
+type SearchRequest = Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>;
+
+/// Who searches, what, and in which tenant.
+fn search_request(headers: &HeaderMap, state: &AppState, params: SearchRequest) -> Result<(Reviewer, SearchParams, String), ReviewError> {
+    let who = Reviewer::from_request(headers, state)?;
+    let Query(params) = params.map_err(|e| ReviewError(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let tenant = who.search_tenant(params.tenant.as_deref())?;
+    Ok((who, params, tenant))
+}
+
 async fn search(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+    params: SearchRequest,
 ) -> Result<Response, ReviewError> {
-    let who = Reviewer::from_request(&headers, &state)?;
-    let Query(params) = params.map_err(|e| ReviewError(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
-    let tenant = who.search_tenant(params.tenant.as_deref())?;
+    let (who, params, tenant) = search_request(&headers, &state, params)?;
     let store = store_of(&state).await?;
     let page = store.search(&params.query(tenant)).await?;
     who.audit(&store, "search", None).await?;
@@ -232,11 +246,9 @@ async fn search(
 async fn export(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+    params: SearchRequest,
 ) -> Result<Response, ReviewError> {
-    let who = Reviewer::from_request(&headers, &state)?;
-    let Query(params) = params.map_err(|e| ReviewError(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
-    let tenant = who.search_tenant(params.tenant.as_deref())?;
+    let (who, params, tenant) = search_request(&headers, &state, params)?;
     let format = params.format.clone().unwrap_or_else(|| "csv".into());
     if format != "csv" && format != "json" {
         return Err(ReviewError(StatusCode::BAD_REQUEST, "bad_request", format!("format {format:?}: csv or json")));
@@ -390,4 +402,57 @@ async fn add_override(
     };
     store.add_override(&o).await?;
     Ok((StatusCode::CREATED, Json(json!({"override": o}))).into_response())
+}
+
+async fn recordings(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(call): Path<String>) -> Result<Response, ReviewError> {
+    let who = Reviewer::from_request(&headers, &state)?;
+    let store = store_of(&state).await?;
+    let record = who.open_call(&store, &call, "recordings.read").await?;
+    let dir = state.config.recording.dir(&state.config.store);
+    let list: Vec<Value> = crate::recorder::list(&dir, &record.id.0)
+        .into_iter()
+        .map(|r| {
+            let url = format!("/v1/calls/{}/recordings/{}.ogg", record.id.0, r.participant);
+            json!({"participant": r.participant, "role": r.role, "start_s": r.start_s, "duration_s": r.duration_s, "bytes": r.bytes, "url": url})
+        })
+        .collect();
+    Ok(Json(json!({"call_id": record.id, "recordings": list})).into_response())
+}
+
+#[derive(Deserialize)]
+struct MediaQuery {
+    /// For `<audio src>`, which cannot send an Authorization header.
+    access_token: Option<String>,
+}
+
+/// One party's recording, with HTTP range requests (players fetch it in pieces). Audit-logged
+/// once per playback (the request that starts at byte 0), not once per piece.
+async fn recording_file(
+    State(state): State<Arc<AppState>>,
+    Path((call, file)): Path<(String, String)>,
+    Query(media): Query<MediaQuery>,
+    req: axum::extract::Request,
+) -> Result<Response, ReviewError> {
+    let mut headers = req.headers().clone();
+    if let (false, Some(token)) = (headers.contains_key(header::AUTHORIZATION), media.access_token) {
+        let value = format!("Bearer {token}").parse().map_err(|_| ReviewError(StatusCode::UNAUTHORIZED, "token_invalid", "malformed access_token".into()))?;
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    let who = Reviewer::from_request(&headers, &state)?;
+    let participant = file.strip_suffix(".ogg").and_then(crate::recorder::safe_name).ok_or_else(|| not_found(&call))?;
+    let store = store_of(&state).await?;
+    who.find_call(&store, &call).await?;
+    let dir = state.config.recording.dir(&state.config.store);
+    if !crate::recorder::list(&dir, &call).iter().any(|r| r.participant == participant) {
+        return Err(ReviewError(StatusCode::NOT_FOUND, "no_recording", format!("no finished recording of {participant} in call {call}")));
+    }
+    let from_start = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).is_none_or(|r| r.trim().starts_with("bytes=0-"));
+    if from_start {
+        who.audit(&store, "recording.play", Some(&call)).await?;
+    }
+    let path = dir.join(crate::recorder::safe_name(&call).ok_or_else(|| not_found(&call))?).join(format!("{participant}.ogg"));
+    match tower_http::services::ServeFile::new(path).try_call(req).await {
+        Ok(res) => Ok(res.map(axum::body::Body::new)),
+        Err(e) => Err(ReviewError(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot read the recording: {e}"))),
+    }
 }

@@ -82,6 +82,27 @@ async fn seed(store: &Store) {
         .unwrap();
 }
 
+/// A finished recording as the recorder leaves it: the Ogg/Opus file and its sidecar.
+fn fake_recording(gw: &RunningService, call: &str, participant: &str) {
+    let dir = gw.state.config.recording.dir(&gw.state.config.store).join(call);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = std::fs::File::create(dir.join(format!("{participant}.ogg"))).unwrap();
+    let mut w = showroom_recording::OggOpusWriter::new(file, 1, 7, "test").unwrap();
+    let silence = [0xF8u8, 0xFF, 0xFE]; // a 20 ms Opus frame
+    for i in 0..50u32 {
+        w.push(i * 960, &silence).unwrap();
+    }
+    w.finish().unwrap();
+    let info = showroom_service::recorder::RecordingInfo {
+        participant: participant.into(),
+        role: "customer".into(),
+        start_s: 0.0,
+        duration_s: 1.0,
+        bytes: 0,
+    };
+    std::fs::write(dir.join(format!("{participant}.json")), serde_json::to_vec(&info).unwrap()).unwrap();
+}
+
 async fn store_of(gw: &RunningService) -> Store {
     gw.state.journal.sink().store().await.expect("gateway reached its store")
 }
@@ -114,6 +135,7 @@ impl Api {
 async fn only_reviewers_and_admins_get_in_exactly_as_documented() {
     let (gw, _) = start_gateway().await;
     seed(&store_of(&gw).await).await;
+    fake_recording(&gw, "call-a", "p-customer");
     let api = Api { base: format!("http://{}", gw.http_addr), http: reqwest::Client::new() };
     let override_body = json!({"criterion": "greeting", "verdict": "pass", "comment": "said hello in the first line"});
     let endpoints: Vec<(&str, String, Option<Value>)> = vec![
@@ -125,6 +147,8 @@ async fn only_reviewers_and_admins_get_in_exactly_as_documented() {
         ("GET", "/v1/calls/call-a/scores".into(), None),
         ("GET", "/v1/calls/call-a/overrides".into(), None),
         ("POST", "/v1/calls/call-a/overrides".into(), Some(override_body)),
+        ("GET", "/v1/calls/call-a/recordings".into(), None),
+        ("GET", "/v1/calls/call-a/recordings/p-customer.ogg".into(), None),
     ];
     // The matrix in openapi.json's description: reviewer (own tenant) and admin allowed;
     // customer, agent, supervisor 403; no token, bad or expired token 401.
@@ -160,7 +184,10 @@ async fn only_reviewers_and_admins_get_in_exactly_as_documented() {
     let doc: Value = serde_json::from_str(&doc).unwrap();
     let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     documented.sort();
-    let mut served: Vec<String> = endpoints.iter().map(|(_, p, _)| p.split('?').next().unwrap().replace("call-a", "{call_id}")).collect();
+    let mut served: Vec<String> = endpoints
+        .iter()
+        .map(|(_, p, _)| p.split('?').next().unwrap().replace("call-a", "{call_id}").replace("p-customer.ogg", "{file}"))
+        .collect();
     served.push("/v1/openapi.json".into());
     served.sort();
     served.dedup();

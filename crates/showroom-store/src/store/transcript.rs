@@ -94,26 +94,7 @@ impl Store {
     /// Stores a segment once per (call, key): returns true when stored now, false when the key
     /// was already there (the earlier write stands).
     pub async fn append_segment(&self, s: &Segment) -> Result<bool, StoreError> {
-        validate(s)?;
-        let (status, reason) = status_columns(s);
-        let done = with_pool!(self, p => sqlx::query(INSERT_SEGMENT)
-            .bind(&s.call.0)
-            .bind(&s.key.0)
-            .bind(&s.participant.0)
-            .bind(s.role.as_str())
-            .bind(s.start_s)
-            .bind(s.end_s)
-            .bind(&s.text)
-            .bind(&s.language)
-            .bind(s.confidence)
-            .bind(status)
-            .bind(reason)
-            .bind(s.redacted)
-            .execute(p)
-            .await
-            .map_err(|e| missing_call(e, &s.call))?
-            .rows_affected());
-        Ok(done == 1)
+        Ok(self.append_segments(std::slice::from_ref(s)).await? == 1)
     }
 
     /// Stores many segments in one transaction (an import, a replay): returns how many were
