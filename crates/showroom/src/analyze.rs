@@ -79,14 +79,26 @@ fn to_16k(ch: &Channel) -> anyhow::Result<Vec<f32>> {
     Ok(out)
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let rubric = match &args.rubric {
-        Some(path) => Rubric::from_path(path)
-            .with_context(|| format!("reading the rubric {}", path.display()))?,
-        None => Rubric::ecommerce_support(),
-    };
-    let parties = read_parties(&args.files)?;
+/// A finished call, analysed: what `analyze` prints and `import` stores.
+pub struct Analysed {
+    pub analysis: CallAnalysis,
+    /// Redacted under the given policy: the unredacted text goes no further.
+    pub finals: Vec<showroom_postcall::FinalText>,
+    pub post: showroom_postcall::PostCall,
+    /// Both parties at 16 kHz, padded to the same length.
+    pub audio_16k: PerParty<Vec<f32>>,
+}
 
+/// Recording → overtalk analysis, transcript (redacted), metrics and score.
+pub fn analyse(
+    files: &[PathBuf],
+    model: &Path,
+    language: Option<String>,
+    workers: usize,
+    policy: &showroom_redact::Policy,
+    rubric: &Rubric,
+) -> anyhow::Result<Analysed> {
+    let parties = read_parties(files)?;
     // Both parties at 16 kHz, padded to the longer one (two files need not be equally long).
     let mut audio = PerParty::new(to_16k(&parties.customer)?, to_16k(&parties.agent)?);
     let len = audio.customer.len().max(audio.agent.len());
@@ -97,17 +109,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ActivityConfig::default(),
         DetectorConfig::default(),
     )?;
+    let finals = transcribe::finals(vec![parties.customer, parties.agent], model, language.clone(), workers)?;
+    let finals = showroom_postcall::redact_finals(&finals, policy);
+    let post = showroom_postcall::conclude(&analysis, &finals, language.as_deref(), Some(rubric));
+    Ok(Analysed { analysis, finals, post, audio_16k: audio })
+}
 
-    let finals = transcribe::finals(
-        vec![parties.customer, parties.agent],
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let rubric = match &args.rubric {
+        Some(path) => Rubric::from_path(path)
+            .with_context(|| format!("reading the rubric {}", path.display()))?,
+        None => Rubric::ecommerce_support(),
+    };
+    let Analysed { analysis, finals, post, .. } = analyse(
+        &args.files,
         &args.model,
         args.language.clone(),
         args.workers,
+        &showroom_redact::Policy::default(),
+        &rubric,
     )?;
-    // Redacted before anything is printed or scored: the unredacted text goes no further.
-    let finals = showroom_postcall::redact_finals(&finals, &showroom_redact::Policy::default());
-    let post =
-        showroom_postcall::conclude(&analysis, &finals, args.language.as_deref(), Some(&rubric));
 
     let timeline = |p: Party| {
         analysis.timelines[p]

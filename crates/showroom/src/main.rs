@@ -9,6 +9,7 @@ use showroom_service::Config;
 use showroom_signaling::{Claims, Role, TokenKeys};
 
 mod analyze;
+mod import;
 mod rescore;
 mod transcribe;
 
@@ -85,6 +86,27 @@ enum Command {
         #[arg(long)]
         language: Option<String>,
         #[arg(long, default_value_t = 1)]
+        workers: usize,
+    },
+    /// Import existing recordings (stereo WAV/Ogg: channel 0 customer, channel 1 agent, each with
+    /// an optional `<name>.json` of metadata) into the store: transcribed, redacted, analysed,
+    /// scored, indexed for search and kept for playback, as live calls are. Files or directories.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Tenant of recordings whose metadata names none.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// QA rubric (TOML); default: the tenant's configured rubric.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
+        /// Model name installed by `model fetch` (tiny.en, base) or a ggml file.
+        #[arg(long, default_value = "tiny.en")]
+        model: String,
+        /// Spoken language (ISO 639-1) when the metadata names none.
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long, default_value_t = 2)]
         workers: usize,
     },
     /// Re-score stored calls (config `[store]`) under a rubric, replacing their scores under it.
@@ -250,6 +272,10 @@ fn main() -> anyhow::Result<()> {
             let model = model_path(&config, model);
             let files = std::iter::once(file).chain(second_file).collect();
             analyze::run(analyze::Args { files, rubric, model, language, workers })
+        }
+        Command::Import { paths, tenant, rubric, model, language, workers } => {
+            let model = model_path(&config, model);
+            import::run(&config, import::Args { paths, model, language, workers, tenant, rubric })
         }
         Command::Rescore { rubric, tenant, since } => rescore::run(&config.store, rescore::Args { rubric, tenant, since }),
         Command::Token { call, role, identity, name, tenant, ttl, listen_only } => {
