@@ -161,7 +161,8 @@ impl Store {
         if let Some(criterion) = &q.failed_criterion {
             // The verdict in force: the latest override, else the scorer's.
             push(
-                " AND EXISTS (SELECT 1 FROM score_criteria sc WHERE sc.call_id = c.id AND sc.criterion = $? \
+                // IN (not EXISTS): the few calls scored on this criterion drive, not every call.
+                " AND c.id IN (SELECT sc.call_id FROM score_criteria sc WHERE sc.criterion = $? \
                  AND COALESCE((SELECT o.verdict FROM reviewer_overrides o WHERE o.call_id = sc.call_id \
                  AND o.criterion = sc.criterion ORDER BY o.at DESC, o.id DESC LIMIT 1), sc.verdict) = 'fail')"
                     .into(),
@@ -171,7 +172,7 @@ impl Store {
         }
         if let Some(has) = q.has_interruptions {
             filter += &format!(
-                " AND {}EXISTS (SELECT 1 FROM insight_events e WHERE e.call_id = c.id AND e.kind = 'interruption')",
+                " AND c.id {}IN (SELECT e.call_id FROM insight_events e WHERE e.kind = 'interruption')",
                 if has { "" } else { "NOT " }
             );
         }
@@ -184,13 +185,21 @@ impl Store {
         };
         let columns: Vec<String> = CALL_COLUMNS.split(',').map(|c| format!("c.{}", c.trim())).collect();
         let (l, o) = (binds.len() + 1, binds.len() + 2);
-        // The total rides on every row (a window over the whole match, before LIMIT): one pass
-        // over the matches instead of a page query and a count query.
-        // (A subquery: SQLite refuses bm25() in a query with a window function.)
+        // One pass over the matches: the innermost query keeps only what ordering needs (id,
+        // date, rank, and the score when sorting by it); the middle one orders, counts them all
+        // (a window before LIMIT: no separate count query) and cuts the page; the outer one
+        // fetches the page's calls. (SQLite refuses bm25() beside a window function, hence the
+        // nesting.)
+        let by_score = matches!(q.sort, SearchSort::ScoreAsc | SearchSort::ScoreDesc);
+        let sort_score = if by_score { SCORE_EXPR } else { "NULL" };
         let page_sql = format!(
-            "SELECT *, COUNT(*) OVER () AS total FROM (SELECT {}, {SCORE_EXPR} AS score, {rank} AS rank \
-             FROM {from} WHERE {filter}) m ORDER BY {order} LIMIT ${l} OFFSET ${o}",
-            columns.join(", ")
+            "SELECT {}, {SCORE_EXPR} AS score, m.rank AS rank, m.total AS total FROM \
+             (SELECT id, created_at, rank, score, COUNT(*) OVER () AS total FROM \
+              (SELECT c.id AS id, c.created_at AS created_at, {rank} AS rank, {sort_score} AS score FROM {from} WHERE {filter}) i \
+              ORDER BY {order} LIMIT ${l} OFFSET ${o}) m \
+             JOIN calls c ON c.id = m.id ORDER BY {outer_order}",
+            columns.join(", "),
+            outer_order = order.replace("created_at", "c.created_at").replace("id DESC", "c.id DESC").replace("id ASC", "c.id ASC").replace("rank", "m.rank"),
         );
         let mut page_binds = binds;
         page_binds.push(Bind::Int(i64::from(limit)));
