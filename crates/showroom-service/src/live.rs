@@ -344,16 +344,10 @@ impl CallsInProgress {
 }
 
 async fn store_conclusion(state: &AppState, call: String, post: showroom_postcall::PostCall, events: Vec<showroom_postcall::InsightRow>) {
-    // Scores are recomputable from the stored transcript (`showroom rescore`); when the database
-    // is down they are logged, not spooled.
-    state.journal.sync().await;
-    let Some(store) = state.journal.sink().store().await else {
-        tracing::warn!(call = %call, "store unreachable: metrics and score of the call not stored");
-        return;
-    };
-    let id = showroom_store::CallId(call.clone());
-    let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
-    let rows: Vec<showroom_store::InsightEvent> = events
+    // Through the journal, after the call's segments: spooled like them while the database is
+    // away, and the search index is built from the complete transcript.
+    let id = showroom_store::CallId(call);
+    let events = events
         .into_iter()
         .map(|e| showroom_store::InsightEvent {
             call: id.clone(),
@@ -367,29 +361,17 @@ async fn store_conclusion(state: &AppState, call: String, post: showroom_postcal
             details: e.details,
         })
         .collect();
-    let mut result = store.put_metrics(&id, &metrics).await;
-    if result.is_ok() && !rows.is_empty() {
-        result = store.add_insight_events(&rows).await;
-    }
-    if let (Ok(()), Some(card)) = (&result, &post.scorecard) {
-        let score = showroom_store::Score {
-            call: id.clone(),
-            rubric: card.rubric.clone(),
-            rubric_version: card.rubric_version.clone(),
-            score: card.score,
-            passed: card.passed,
-            criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
-            scored_at: crate::now(),
-        };
-        result = store.put_score(&score).await;
-    }
-    if result.is_ok() {
-        // The transcript is complete and synced: make the call findable.
-        result = store.index_call(&id, crate::now()).await;
-    }
-    if let Err(e) = result {
-        tracing::error!(call = %call, error = %e, "cannot store the call's metrics, score or search index");
-    }
+    let score = post.scorecard.as_ref().map(|card| showroom_store::Score {
+        call: id.clone(),
+        rubric: card.rubric.clone(),
+        rubric_version: card.rubric_version.clone(),
+        score: card.score,
+        passed: card.passed,
+        criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
+        scored_at: crate::now(),
+    });
+    let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
+    state.journal.write(showroom_store::LiveWrite::Concluded { call: id, metrics, events, score, at: crate::now() });
 }
 
 fn postcall_role(role: &str) -> Option<showroom_qa::Role> {

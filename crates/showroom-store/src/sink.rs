@@ -20,8 +20,8 @@ use tokio::sync::{Mutex, watch};
 
 use crate::spool::Spool;
 use crate::{
-    Answer, CallId, NewCall, Participant, ParticipantId, Segment, Store, StoreConfig, StoreError,
-    Ts,
+    Answer, CallId, InsightEvent, NewCall, Participant, ParticipantId, Score, Segment, Store,
+    StoreConfig, StoreError, Ts,
 };
 
 /// A write the live path makes during a call. Replaying one is harmless.
@@ -50,6 +50,16 @@ pub enum LiveWrite {
     Segment {
         segment: Segment,
     },
+    /// What the call came to once it ended: talk metrics, insight events and the score; the
+    /// call is then (re)indexed for search. Written after the call's segments, so a replay
+    /// indexes the complete transcript.
+    Concluded {
+        call: CallId,
+        metrics: serde_json::Value,
+        events: Vec<InsightEvent>,
+        score: Option<Score>,
+        at: Ts,
+    },
 }
 
 impl LiveWrite {
@@ -70,6 +80,9 @@ impl LiveWrite {
                 .await
                 .map(drop),
             LiveWrite::Segment { segment } => store.append_segment(segment).await.map(drop),
+            LiveWrite::Concluded { call, metrics, events, score, at } => {
+                store.conclude_call(call, metrics, events, score.as_ref(), *at).await
+            }
         }
     }
 }

@@ -125,6 +125,27 @@ impl Store {
         Ok(row.map(|(m,)| m.0))
     }
 
+    /// Stores what a call came to (metrics, insight events replacing any earlier ones, score)
+    /// and indexes it for search. Idempotent, so the spool may replay it.
+    pub async fn conclude_call(
+        &self,
+        call: &CallId,
+        metrics: &serde_json::Value,
+        events: &[InsightEvent],
+        score: Option<&Score>,
+        at: Ts,
+    ) -> Result<(), StoreError> {
+        self.put_metrics(call, metrics).await?;
+        with_pool!(self, p => sqlx::query("DELETE FROM insight_events WHERE call_id = $1").bind(&call.0).execute(p).await?.rows_affected());
+        if !events.is_empty() {
+            self.add_insight_events(events).await?;
+        }
+        if let Some(score) = score {
+            self.put_score(score).await?;
+        }
+        self.index_call(call, at).await
+    }
+
     /// Stores a call's score under its rubric, replacing an earlier score under the same rubric
     /// (a rescore). Overrides are kept: they are the reviewers' history.
     pub async fn put_score(&self, s: &Score) -> Result<(), StoreError> {

@@ -282,3 +282,55 @@ pub async fn refused_records_are_set_aside(env: Env) -> Result<()> {
     );
     Ok(())
 }
+
+/// A call ends while the database is away: its conclusion (metrics, overlaps, score, search
+/// index) waits in the spool behind its segments and lands once, complete, when it returns.
+pub async fn conclusion_during_an_outage_is_kept(env: Env) -> Result<()> {
+    let mut db = env.outage_db(Outage::MidCall).await?;
+    let config = env.config(db.url());
+    let sink = LiveSink::open(&config).await?;
+    for w in start_of_call().into_iter().chain((0..2).map(seg)) {
+        sink.write(w).await?;
+    }
+    db.down().await?;
+    let call = CallId::from("live");
+    let mut last = segment("live", "agent", 3);
+    last.text = "your refund is on its way".into();
+    let concluded = LiveWrite::Concluded {
+        call: call.clone(),
+        metrics: serde_json::json!({"talk_share_agent": 0.4}),
+        events: vec![InsightEvent {
+            call: call.clone(),
+            kind: "interruption".into(),
+            party: Role::Agent,
+            onset_s: 2.0,
+            duration_s: 1.1,
+            details: serde_json::json!({}),
+        }],
+        score: Some(Score {
+            call: call.clone(),
+            rubric: "support".into(),
+            rubric_version: "1".into(),
+            score: 80.0,
+            passed: true,
+            criteria: serde_json::json!([{"id": "greeting", "verdict": "pass"}]),
+            scored_at: t(130),
+        }),
+        at: t(130),
+    };
+    for w in [LiveWrite::Segment { segment: last }, LiveWrite::CallEnded { call: call.clone(), at: t(120) }, concluded.clone(), concluded] {
+        ensure!(sink.write(w).await? == Written::Spooled);
+    }
+    db.up().await?;
+    let report = sink.flush().await?;
+    ensure!(report.pending == 0 && report.rejected == 0, "{report:?}");
+
+    let store = Store::open(&config).await?;
+    ensure!(store.get_metrics(&call).await?.is_some(), "metrics");
+    ensure!(store.list_insight_events(&call).await?.len() == 1, "one overlap, replayed twice");
+    ensure!(store.list_scores(&call).await?.len() == 1, "score");
+    // The index was built after the last segment: its words find the call.
+    let page = store.search(&SearchQuery::new("shop", "refund")).await?;
+    ensure!(page.total == 1 && page.hits[0].call.id == call, "{page:?}");
+    Ok(())
+}

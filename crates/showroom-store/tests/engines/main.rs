@@ -46,6 +46,7 @@ fn main() {
         durability_cases::restart_replays_the_spool,
         durability_cases::driver_drains_the_spool,
         durability_cases::refused_records_are_set_aside,
+        durability_cases::conclusion_during_an_outage_is_kept,
         search_cases::words_phrases_prefixes_and_booleans,
         search_cases::highlights_sit_on_the_matched_words,
         search_cases::filters_and_sorting,
