@@ -143,7 +143,7 @@ impl<W: Write> OggOpusWriter<W> {
 }
 
 /// 48 kHz samples in an Opus packet (TOC + frame count, RFC 6716 §3.1), or None if malformed.
-fn packet_samples(payload: &[u8]) -> Option<u64> {
+pub(crate) fn packet_samples(payload: &[u8]) -> Option<u64> {
     if payload.is_empty() {
         return None;
     }
@@ -152,7 +152,7 @@ fn packet_samples(payload: &[u8]) -> Option<u64> {
 
 /// A TOC byte in the same mode and bandwidth as `toc`, code 0 (one frame), with a frame of
 /// `samples` (48 kHz) where the mode allows it; falls back to CELT fullband which has 2.5–20 ms.
-fn toc_with_duration(toc: u8, samples: usize) -> u8 {
+pub(crate) fn toc_with_duration(toc: u8, samples: usize) -> u8 {
     let config = toc >> 3;
     let stereo = toc & 0x04;
     let pick = |base: u8, sizes: &[usize]| sizes.iter().position(|s| *s == samples).map(|i| base + i as u8);

@@ -121,7 +121,6 @@ impl Redactor {
         let context: Vec<&str> = context.iter().map(String::as_str).collect();
         let texts: Vec<&str> = held.iter().chain(std::iter::once(&segment)).map(|s| s.text.as_str()).collect();
         let redacted = showroom_redact::redact_with_context(&context, &texts, &policy);
-        let masked_any = redacted.iter().any(|r| !r.spans.is_empty());
         let mut redacted = redacted.into_iter();
         if let Some(h) = held {
             let r = redacted.next().expect("one result per text");
@@ -132,7 +131,10 @@ impl Redactor {
         if segment.not_transcribed.is_none() && showroom_redact::may_continue_a_number(&segment.text) {
             self.held.insert(key, (segment, now));
         } else {
-            ready.push(to_store(segment, r.text, masked_any));
+            // Flagged only if this utterance itself had something masked: the flag also decides
+            // which stretch of the recording is silenced.
+            let masked = !r.spans.is_empty();
+            ready.push(to_store(segment, r.text, masked));
         }
         ready
     }

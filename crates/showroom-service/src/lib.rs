@@ -60,7 +60,7 @@ pub struct AppState {
     /// Set when live transcription runs: tells it when a call ends.
     pub(crate) live: std::sync::OnceLock<live::LiveHandle>,
     /// Set when recording runs: tells it when a call ended (its files are closed).
-    pub(crate) recorder: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<String>>,
+    pub(crate) recorder: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<recorder::RecorderMsg>>,
     /// QA rubrics: the default under `""`, then per tenant.
     pub rubrics: std::collections::BTreeMap<String, showroom_qa::Rubric>,
 }
@@ -78,10 +78,14 @@ impl AppState {
         if let Some(live) = self.live.get() {
             live.call_ended(call_id);
         }
-        if let Some(recorder) = self.recorder.get() {
-            let _ = recorder.send(call_id.to_owned());
-        }
+        self.tell_recorder(recorder::RecorderMsg::CallEnded(call_id.to_owned()));
         self.journal.write(showroom_store::LiveWrite::CallEnded { call: showroom_store::CallId(call_id.to_owned()), at: now() });
+    }
+
+    pub(crate) fn tell_recorder(&self, msg: recorder::RecorderMsg) {
+        if let Some(recorder) = self.recorder.get() {
+            let _ = recorder.send(msg);
+        }
     }
 
     /// Mints a token with the configured lifetime; returns it and its expiry (unix seconds).
@@ -154,7 +158,7 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
     let transcripts = state.config.asr.enabled && live::start(&state);
-    if let Some(ended) = recorder::start(&state) {
+    if let Some(ended) = recorder::start(&state, transcripts) {
         let _ = state.recorder.set(ended);
     }
     let app = http::router(state.clone());

@@ -371,6 +371,7 @@ async fn store_conclusion(state: &AppState, call: String, post: showroom_postcal
         scored_at: crate::now(),
     });
     let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
+    state.tell_recorder(crate::recorder::RecorderMsg::TranscriptDone(id.0.clone()));
     state.journal.write(showroom_store::LiveWrite::Concluded { call: id, metrics, events, score, at: crate::now() });
 }
 
@@ -399,6 +400,15 @@ fn party_role(p: Party) -> Role {
 
 fn store(state: &AppState, segments: Vec<showroom_store::Segment>) {
     for segment in segments {
+        if segment.redacted {
+            // What the transcript masks, the recording must not let a reviewer hear.
+            state.tell_recorder(crate::recorder::RecorderMsg::Mask {
+                call: segment.call.0.clone(),
+                participant: segment.participant.0.clone(),
+                start_s: segment.start_s,
+                end_s: segment.end_s,
+            });
+        }
         state.journal.write(showroom_store::LiveWrite::Segment { segment });
     }
 }

@@ -6,6 +6,11 @@
 //! file without its sidecar is still being written (or was cut by a crash) and is not listed.
 //! Times: `start_s` is on the call clock the transcripts use — seconds since the call's first
 //! audio packet reached the gateway — so call time `t` is media time `t - start_s`.
+//!
+//! PII: when transcripts run, a call's files are published (sidecar written) only once its
+//! transcript is complete, after the utterances in which redaction masked something (a card
+//! number read out) have been silenced in the audio (`showroom_recording::silence_spans`). So
+//! a reviewer can never play what the transcript hides.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -27,6 +32,31 @@ const REORDER: usize = 8;
 /// A party silent this long (no packets at all: left, or muted) gets its file closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(60);
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// A call's files are published at the latest this long after it ended, masked with what is
+/// known by then (the transcript normally completes within seconds).
+const PUBLISH_AT_THE_LATEST: Duration = Duration::from_secs(300);
+/// Silence this much around a masked utterance: its times come from voice activity.
+const MASK_MARGIN_S: f64 = 0.3;
+
+/// What the rest of the service tells the recorder.
+#[derive(Debug)]
+pub enum RecorderMsg {
+    /// The call ended: close its files.
+    CallEnded(String),
+    /// Redaction masked something in this utterance: silence it in the audio.
+    Mask { call: String, participant: String, start_s: f64, end_s: f64 },
+    /// The call's transcript is complete (it was concluded): mask and publish its files.
+    TranscriptDone(String),
+}
+
+/// Closed files of a call not yet published, and the spans to silence in them.
+#[derive(Default)]
+struct Unpublished {
+    files: Vec<(PathBuf, RecordingInfo)>,
+    masks: Vec<(String, f64, f64)>,
+    ended: Option<Instant>,
+    transcript_done: bool,
+}
 
 /// What a finished recording's sidecar says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,8 +106,8 @@ impl PartyRecording {
         }
     }
 
-    /// Writes what is held, ends the stream, syncs the file and writes the sidecar.
-    fn finish(mut self) {
+    /// Writes what is held, ends the stream and syncs the file (not yet published).
+    fn finish(mut self) -> Option<(PathBuf, RecordingInfo)> {
         while !self.held.is_empty() {
             self.release_one();
         }
@@ -86,14 +116,36 @@ impl PartyRecording {
             let file = w.into_inner().map_err(|e| e.to_string())?;
             file.sync_all().map_err(|e| e.to_string())
         });
-        if let Err(e) = done {
-            tracing::error!(path = %self.path.display(), error = %e, "cannot finish recording");
-            return;
+        match done {
+            Ok(()) => Some((self.path, self.info)),
+            Err(e) => {
+                tracing::error!(path = %self.path.display(), error = %e, "cannot finish recording");
+                None
+            }
         }
-        self.info.bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let sidecar = self.path.with_extension("json");
-        let json = serde_json::to_vec_pretty(&self.info).unwrap_or_default();
-        if let Err(e) = std::fs::write(&sidecar, json) {
+    }
+}
+
+/// Silences the masked spans of each file, then writes its sidecar: from then on it is listed.
+fn publish(files: Vec<(PathBuf, RecordingInfo)>, masks: &[(String, f64, f64)]) {
+    for (path, mut info) in files {
+        let spans: Vec<(f64, f64)> = masks
+            .iter()
+            .filter(|(p, _, _)| *p == info.participant)
+            .map(|(_, a, b)| (a - info.start_s - MASK_MARGIN_S, b - info.start_s + MASK_MARGIN_S))
+            .collect();
+        match showroom_recording::silence_spans(&path, &spans) {
+            Ok(n) if n > 0 => tracing::info!(path = %path.display(), packets = n, "masked PII in the recording"),
+            Ok(_) => {}
+            Err(e) => {
+                // Unmasked audio is never published.
+                tracing::error!(path = %path.display(), error = %e, "cannot mask the recording; not published");
+                continue;
+            }
+        }
+        info.bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let sidecar = path.with_extension("json");
+        if let Err(e) = std::fs::write(&sidecar, serde_json::to_vec_pretty(&info).unwrap_or_default()) {
             tracing::error!(path = %sidecar.display(), error = %e, "cannot write recording sidecar");
         }
     }
@@ -101,7 +153,7 @@ impl PartyRecording {
 
 /// Starts the recorder: its own SFU audio tap, closing files when calls end, and the
 /// retention sweep. Returns the sender that tells it a call ended.
-pub fn start(state: &Arc<AppState>) -> Option<mpsc::UnboundedSender<String>> {
+pub fn start(state: &Arc<AppState>, transcripts: bool) -> Option<mpsc::UnboundedSender<RecorderMsg>> {
     let cfg = &state.config.recording;
     if !cfg.enabled {
         return None;
@@ -109,11 +161,12 @@ pub fn start(state: &Arc<AppState>) -> Option<mpsc::UnboundedSender<String>> {
     let dir = cfg.dir(&state.config.store);
     let (tap_tx, mut tap_rx) = mpsc::channel::<AudioPacket>(4096);
     state.sfu.tap_audio(tap_tx).ok()?;
-    let (ended_tx, mut ended_rx) = mpsc::unbounded_channel::<String>();
+    let (msg_tx, mut msg_rx) = mpsc::unbounded_channel::<RecorderMsg>();
     let retention = cfg.retention_days;
     let state = state.clone();
     tokio::spawn(async move {
         let mut calls: HashMap<String, (Instant, HashMap<String, PartyRecording>)> = HashMap::new();
+        let mut unpublished: HashMap<String, Unpublished> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         let mut last_sweep: Option<Instant> = None;
         loop {
@@ -122,21 +175,51 @@ pub fn start(state: &Arc<AppState>) -> Option<mpsc::UnboundedSender<String>> {
                     let Some(p) = packet else { break };
                     record(&state, &dir, &mut calls, &p);
                 }
-                call = ended_rx.recv() => {
-                    let Some(call) = call else { break };
-                    if let Some((_, parties)) = calls.remove(&call) {
-                        finish_all(parties.into_values().collect()).await;
+                msg = msg_rx.recv() => {
+                    let Some(msg) = msg else { break };
+                    let call = match &msg {
+                        RecorderMsg::CallEnded(c) | RecorderMsg::TranscriptDone(c) | RecorderMsg::Mask { call: c, .. } => c.clone(),
+                    };
+                    let entry = unpublished.entry(call.clone()).or_default();
+                    match msg {
+                        RecorderMsg::CallEnded(_) => {
+                            entry.ended = Some(Instant::now());
+                            if let Some((_, parties)) = calls.remove(&call) {
+                                entry.files.extend(finish_all(parties.into_values().collect()).await);
+                            }
+                        }
+                        RecorderMsg::Mask { participant, start_s, end_s, .. } => entry.masks.push((participant, start_s, end_s)),
+                        RecorderMsg::TranscriptDone(_) => entry.transcript_done = true,
                     }
+                    // Without transcripts there is nothing to wait for.
+                    if entry.ended.is_some() && (entry.transcript_done || !transcripts)
+                        && let Some(done) = unpublished.remove(&call) {
+                            publish_all(done).await;
+                        }
                 }
                 _ = tick.tick() => {
                     let now = Instant::now();
                     let mut idle = Vec::new();
-                    for (_, parties) in calls.values_mut() {
+                    for (call, (_, parties)) in calls.iter_mut() {
                         let gone: Vec<String> = parties.iter().filter(|(_, r)| now.duration_since(r.last_packet) > IDLE_CLOSE).map(|(k, _)| k.clone()).collect();
-                        idle.extend(gone.into_iter().filter_map(|k| parties.remove(&k)));
+                        idle.extend(gone.into_iter().filter_map(|k| parties.remove(&k)).map(|r| (call.clone(), r)));
                     }
                     calls.retain(|_, (_, parties)| !parties.is_empty());
-                    finish_all(idle).await;
+                    for (call, r) in idle {
+                        let files = finish_all(vec![r]).await;
+                        unpublished.entry(call).or_default().files.extend(files);
+                    }
+                    let overdue: Vec<String> = unpublished
+                        .iter()
+                        .filter(|(_, u)| u.ended.is_some_and(|t| now.duration_since(t) > PUBLISH_AT_THE_LATEST))
+                        .map(|(c, _)| c.clone())
+                        .collect();
+                    for call in overdue {
+                        tracing::warn!(call = %call, "transcript not complete in time: recording published with the masks known");
+                        if let Some(u) = unpublished.remove(&call) {
+                            publish_all(u).await;
+                        }
+                    }
                     if retention > 0 && last_sweep.is_none_or(|t| now.duration_since(t) >= SWEEP_EVERY) {
                         last_sweep = Some(now);
                         let (dir, max_age) = (dir.clone(), Duration::from_secs(u64::from(retention) * 86_400));
@@ -145,18 +228,28 @@ pub fn start(state: &Arc<AppState>) -> Option<mpsc::UnboundedSender<String>> {
                 }
             }
         }
-        for (_, parties) in calls.into_values() {
-            finish_all(parties.into_values().collect()).await;
+        for (call, (_, parties)) in calls {
+            let files = finish_all(parties.into_values().collect()).await;
+            unpublished.entry(call).or_default().files.extend(files);
+        }
+        for (_, u) in unpublished {
+            publish_all(u).await;
         }
     });
-    Some(ended_tx)
+    Some(msg_tx)
 }
 
-async fn finish_all(recordings: Vec<PartyRecording>) {
+async fn finish_all(recordings: Vec<PartyRecording>) -> Vec<(PathBuf, RecordingInfo)> {
     if recordings.is_empty() {
-        return;
+        return Vec::new();
     }
-    let _ = tokio::task::spawn_blocking(move || recordings.into_iter().for_each(PartyRecording::finish)).await;
+    tokio::task::spawn_blocking(move || recordings.into_iter().filter_map(PartyRecording::finish).collect())
+        .await
+        .unwrap_or_default()
+}
+
+async fn publish_all(u: Unpublished) {
+    let _ = tokio::task::spawn_blocking(move || publish(u.files, &u.masks)).await;
 }
 
 fn record(state: &AppState, dir: &Path, calls: &mut HashMap<String, (Instant, HashMap<String, PartyRecording>)>, p: &AudioPacket) {

@@ -84,6 +84,8 @@ pub struct Analysed {
     pub analysis: CallAnalysis,
     /// Redacted under the given policy: the unredacted text goes no further.
     pub finals: Vec<showroom_postcall::FinalText>,
+    /// Per final: redaction masked something in it.
+    pub masked: Vec<bool>,
     pub post: showroom_postcall::PostCall,
     /// Both parties at 16 kHz, padded to the same length.
     pub audio_16k: PerParty<Vec<f32>>,
@@ -109,10 +111,13 @@ pub fn analyse(
         ActivityConfig::default(),
         DetectorConfig::default(),
     )?;
-    let finals = transcribe::finals(vec![parties.customer, parties.agent], model, language.clone(), workers)?;
-    let finals = showroom_postcall::redact_finals(&finals, policy);
+    let mut raw = transcribe::finals(vec![parties.customer, parties.agent], model, language.clone(), workers)?;
+    raw.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    let finals = showroom_postcall::redact_finals(&raw, policy);
+    let masked = raw.iter().zip(&finals).map(|(r, f)| r.text != f.text).collect();
+    drop(raw);
     let post = showroom_postcall::conclude(&analysis, &finals, language.as_deref(), Some(rubric));
-    Ok(Analysed { analysis, finals, post, audio_16k: audio })
+    Ok(Analysed { analysis, finals, masked, post, audio_16k: audio })
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

@@ -155,7 +155,7 @@ fn import_one(
     let tenant = meta.tenant.clone().unwrap_or_else(|| args.tenant.clone());
     let rubric = fixed_rubric.or_else(|| rubrics.get(&tenant)).or_else(|| rubrics.get("")).context("no rubric")?;
     let language = meta.language.clone().or_else(|| args.language.clone());
-    let Analysed { analysis, finals, post, audio_16k } = analyse(
+    let Analysed { analysis, finals, masked, post, audio_16k } = analyse(
         &[file.to_path_buf()],
         &args.model,
         language.clone(),
@@ -172,7 +172,7 @@ fn import_one(
     let segments: Vec<Segment> = finals
         .iter()
         .enumerate()
-        .map(|(n, f)| segment(&id, &customer, &agent, n, f))
+        .map(|(n, f)| segment(&id, &customer, &agent, n, f, masked.get(n).copied().unwrap_or(true)))
         .collect();
     let score = post.scorecard.as_ref().map(|card| Score {
         call: id.clone(),
@@ -235,8 +235,15 @@ fn import_one(
     })?;
     if config.recording.enabled {
         let dir = config.recording.dir(&config.store).join(&id.0);
-        for (p, role, audio) in [(&customer, "customer", &audio_16k.customer), (&agent, "agent", &audio_16k.agent)] {
-            write_recording(&dir, &p.0, role, audio).with_context(|| format!("writing the {role} recording"))?;
+        for (p, role, audio) in [(&customer, Role::Customer, &audio_16k.customer), (&agent, Role::Agent, &audio_16k.agent)] {
+            // What the transcript masks is silenced in the audio too (as live recordings are).
+            let mut audio = audio.clone();
+            for s in segments.iter().filter(|s| s.redacted && s.role == role) {
+                let len = audio.len();
+                let at = |t: f64| ((t.max(0.0) * 16_000.0) as usize).min(len);
+                audio[at(s.start_s - 0.3)..at(s.end_s + 0.3)].fill(0.0);
+            }
+            write_recording(&dir, &p.0, role.as_str(), &audio).with_context(|| format!("writing the {role} recording"))?;
         }
     }
     Ok(Some(format!(
@@ -248,7 +255,7 @@ fn import_one(
     )))
 }
 
-fn segment(call: &CallId, customer: &ParticipantId, agent: &ParticipantId, n: usize, f: &FinalText) -> Segment {
+fn segment(call: &CallId, customer: &ParticipantId, agent: &ParticipantId, n: usize, f: &FinalText, masked: bool) -> Segment {
     let (participant, role) = match f.role {
         showroom_qa::Role::Agent => (agent.clone(), Role::Agent),
         showroom_qa::Role::Customer => (customer.clone(), Role::Customer),
@@ -264,7 +271,7 @@ fn segment(call: &CallId, customer: &ParticipantId, agent: &ParticipantId, n: us
         language: f.language.clone(),
         confidence: None,
         status: SegmentStatus::Final,
-        redacted: true,
+        redacted: masked,
     }
 }
 
