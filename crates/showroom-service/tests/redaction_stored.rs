@@ -76,6 +76,16 @@ async fn a_card_number_read_out_is_never_stored() {
     assert!(card_energy < 1e-6, "the card number is audible in the recording: {card_energy}");
     assert!(thanks_energy > 1e-4, "the rest of the call is kept: {thanks_energy}");
     gw.state.journal.sync().await;
+    // The search index holds the masked text only: the digits find nothing, "card" finds the
+    // call with the masked utterance highlighted.
+    for digits in ["5555", "4444", "5555*"] {
+        let page = store.search(&showroom_store::SearchQuery::new("default", digits)).await.unwrap();
+        assert_eq!(page.total, 0, "{digits} is findable: {page:?}");
+    }
+    let page = store.search(&showroom_store::SearchQuery::new("default", "card")).await.unwrap();
+    assert_eq!(page.hits.len(), 1, "{page:?}");
+    let hits = page.hits[0].snippets[0].hits();
+    assert!(!hits.is_empty() && hits.iter().all(|h| *h == "card"), "{hits:?}");
     store.close().await;
 
     // Every byte the embedded store wrote (database, WAL, spool): no number of 8 or more
