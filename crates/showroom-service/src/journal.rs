@@ -182,6 +182,41 @@ fn to_store(s: FinalSegment, text: String, redacted: bool) -> Segment {
     }
 }
 
+/// What a finished call came to, as the store keeps it: metrics, overlaps and score (live
+/// calls and imports alike).
+pub fn concluded(
+    call: CallId,
+    post: &showroom_postcall::PostCall,
+    overlaps: Vec<showroom_postcall::InsightRow>,
+    at: showroom_store::Ts,
+) -> showroom_store::LiveWrite {
+    let events = overlaps
+        .into_iter()
+        .map(|e| showroom_store::InsightEvent {
+            call: call.clone(),
+            kind: e.kind.to_owned(),
+            party: match e.party {
+                showroom_insight::Party::Customer => showroom_store::Role::Customer,
+                showroom_insight::Party::Agent => showroom_store::Role::Agent,
+            },
+            onset_s: e.onset_s,
+            duration_s: e.duration_s,
+            details: e.details,
+        })
+        .collect();
+    let score = post.scorecard.as_ref().map(|card| showroom_store::Score {
+        call: call.clone(),
+        rubric: card.rubric.clone(),
+        rubric_version: card.rubric_version.clone(),
+        score: card.score,
+        passed: card.passed,
+        criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
+        scored_at: at,
+    });
+    let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
+    showroom_store::LiveWrite::Concluded { call, metrics, events, score, at }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

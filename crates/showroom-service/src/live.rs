@@ -346,33 +346,8 @@ impl CallsInProgress {
 async fn store_conclusion(state: &AppState, call: String, post: showroom_postcall::PostCall, events: Vec<showroom_postcall::InsightRow>) {
     // Through the journal, after the call's segments: spooled like them while the database is
     // away, and the search index is built from the complete transcript.
-    let id = showroom_store::CallId(call);
-    let events = events
-        .into_iter()
-        .map(|e| showroom_store::InsightEvent {
-            call: id.clone(),
-            kind: e.kind.to_owned(),
-            party: match e.party {
-                Party::Customer => showroom_store::Role::Customer,
-                Party::Agent => showroom_store::Role::Agent,
-            },
-            onset_s: e.onset_s,
-            duration_s: e.duration_s,
-            details: e.details,
-        })
-        .collect();
-    let score = post.scorecard.as_ref().map(|card| showroom_store::Score {
-        call: id.clone(),
-        rubric: card.rubric.clone(),
-        rubric_version: card.rubric_version.clone(),
-        score: card.score,
-        passed: card.passed,
-        criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
-        scored_at: crate::now(),
-    });
-    let metrics = serde_json::to_value(&post.named_metrics).unwrap_or_default();
-    state.tell_recorder(crate::recorder::RecorderMsg::TranscriptDone(id.0.clone()));
-    state.journal.write(showroom_store::LiveWrite::Concluded { call: id, metrics, events, score, at: crate::now() });
+    state.tell_recorder(crate::recorder::RecorderMsg::TranscriptDone(call.clone()));
+    state.journal.write(crate::journal::concluded(showroom_store::CallId(call), &post, events, crate::now()));
 }
 
 fn postcall_role(role: &str) -> Option<showroom_qa::Role> {

@@ -174,26 +174,12 @@ fn import_one(
         .enumerate()
         .map(|(n, f)| segment(&id, &customer, &agent, n, f, masked.get(n).copied().unwrap_or(true)))
         .collect();
-    let score = post.scorecard.as_ref().map(|card| Score {
-        call: id.clone(),
-        rubric: card.rubric.clone(),
-        rubric_version: card.rubric_version.clone(),
-        score: card.score,
-        passed: card.passed,
-        criteria: serde_json::to_value(&card.criteria).unwrap_or_default(),
-        scored_at: Ts::from(std::time::SystemTime::now()),
-    });
-    let events: Vec<InsightEvent> = showroom_postcall::insight_events(&analysis)
-        .into_iter()
-        .map(|e| InsightEvent {
-            call: id.clone(),
-            kind: e.kind.to_owned(),
-            party: if e.party == showroom_insight::Party::Agent { Role::Agent } else { Role::Customer },
-            onset_s: e.onset_s,
-            duration_s: e.duration_s,
-            details: e.details,
-        })
-        .collect();
+    let now = Ts::from(std::time::SystemTime::now());
+    let LiveWrite::Concluded { metrics, events, score, .. } =
+        showroom_service::journal::concluded(id.clone(), &post, showroom_postcall::insight_events(&analysis), now)
+    else {
+        unreachable!("concluded() makes a Concluded write")
+    };
     runtime.block_on(async {
         store
             .create_call(&NewCall {
@@ -222,15 +208,9 @@ fn import_one(
                 .await?;
         }
         store.append_segments(&segments).await?;
-        if !events.is_empty() {
-            store.add_insight_events(&events).await?;
-        }
-        store.put_metrics(&id, &serde_json::to_value(&post.named_metrics)?).await?;
-        if let Some(score) = &score {
-            store.put_score(score).await?;
-        }
         store.end_call(&id, ended_at).await?;
-        store.index_call(&id, Ts::from(std::time::SystemTime::now())).await?;
+        // Metrics, overlaps, score and the search index, as for a live call.
+        store.conclude_call(&id, &metrics, &events, score.as_ref(), now).await?;
         anyhow::Ok(())
     })?;
     if config.recording.enabled {
