@@ -13,7 +13,7 @@ mkdirSync(dist, { recursive: true });
 cpSync(join(root, 'static'), dist, { recursive: true });
 
 const options = {
-  entryPoints: { product: join(root, 'src/product.ts'), agent: join(root, 'src/agent.ts') },
+  entryPoints: { product: join(root, 'src/product.ts'), agent: join(root, 'src/agent.ts'), review: join(root, 'src/review.ts') },
   outdir: dist,
   bundle: true,
   format: 'iife',

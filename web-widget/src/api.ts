@@ -36,7 +36,7 @@ export class ApiError extends Error {
 }
 
 /** Pulls a readable message out of whatever error body the server sent. */
-function errorText(body: unknown): { code: string | null; message: string | null } {
+export function errorText(body: unknown): { code: string | null; message: string | null } {
   if (typeof body === 'string') return { code: null, message: body.trim() || null };
   if (typeof body !== 'object' || body === null) return { code: null, message: null };
   const o = body as Record<string, unknown>;

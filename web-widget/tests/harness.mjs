@@ -70,15 +70,19 @@ export function asrModelFile() {
 
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-/** Starts `showroom serve` on free ports; resolves once GET /healthz answers 200. */
-export async function startServer(bin) {
+/**
+ * Starts `showroom serve` on free ports; resolves once GET /healthz answers 200. `opts.env` adds
+ * environment variables (e.g. SHOWROOM_DATA_DIR for a store of its own, SHOWROOM_DEMO=false);
+ * `opts.logName` names the log file in artifacts/browser (default server.log).
+ */
+export async function startServer(bin, opts = {}) {
   const httpPort = await freeTcpPort();
   const udpPort = await freeUdpPort();
   mkdirSync(artifactsDir, { recursive: true });
-  const logPath = join(artifactsDir, 'server.log');
+  const logPath = join(artifactsDir, opts.logName ?? 'server.log');
   const log = createWriteStream(logPath);
   const args = ['serve', '--http', `127.0.0.1:${httpPort}`, '--udp', `127.0.0.1:${udpPort}`, '--web-dir', distDir];
-  const env = { RUST_LOG: 'info', ...process.env };
+  const env = { RUST_LOG: 'info', ...process.env, ...(opts.env ?? {}) };
   // Live transcripts: the server loads its Whisper model from the default location
   // ($SHOWROOM_CACHE/models/ggml-tiny.en.bin) unless SHOWROOM_ASR_MODEL_PATH names one.
   if (process.env.SHOWROOM_ASR_MODEL_PATH) env.SHOWROOM_ASR_MODEL_PATH = process.env.SHOWROOM_ASR_MODEL_PATH;

@@ -255,7 +255,7 @@ fn run(pool: &AsrPool, registry: &Registry, log: &Log, clips: &[(String, Vec<f32
                 partials += 1;
                 partial_times.entry((i, *utterance)).or_default().push(*at);
             }
-            LiveEvent::NotTranscribed { .. } => {}
+            LiveEvent::NotTranscribed { .. } | LiveEvent::FinalQueued { .. } => {}
         }
     }
     latency.sort_by(f64::total_cmp);

@@ -132,6 +132,9 @@ pub fn submit_speech(pool: &AsrPool, stream: &StreamKey, hints: &Hints, event: s
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiveEvent {
+    /// An utterance closed and its final pass is queued: a `Final` or `NotTranscribed` for it
+    /// follows. (Lets a consumer wait for every utterance of a call before concluding it.)
+    FinalQueued { stream: StreamKey, utterance: u64 },
     Partial { stream: StreamKey, utterance: u64, start: f64, end: f64, committed: String, tentative: String },
     Final { stream: StreamKey, utterance: u64, start: f64, end: f64, text: String, language: String, confidence: f32 },
     NotTranscribed { stream: StreamKey, utterance: u64, start: f64, end: f64, reason: String },

@@ -171,6 +171,7 @@ impl AsrPool {
     /// Queues an utterance's final pass. Always accepted; answered at once when a pause
     /// candidate already transcribed exactly this audio.
     pub fn submit_final(&self, utterance: Utterance, now: Instant) {
+        (self.inner.emit)(LiveEvent::FinalQueued { stream: utterance.stream.clone(), utterance: utterance.utterance });
         let mut state = self.lock();
         self.inner.metrics.finals_queued.inc();
         let key = utterance.stream.clone();

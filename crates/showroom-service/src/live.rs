@@ -197,6 +197,11 @@ async fn deliver(
         };
         let tenant = |call: &str| state.calls.get(call).map_or_else(|| "default".to_owned(), |c| c.tenant);
         let (stream, msg) = match event {
+            LiveEvent::FinalQueued { stream, utterance } => {
+                // The call is not concluded before this utterance's final is in.
+                calls.entry(&stream.call).open.insert((stream.participant, utterance));
+                continue;
+            }
             LiveEvent::Partial { stream, utterance, start, end, committed, tentative } => {
                 calls.entry(&stream.call).open.insert((stream.participant.clone(), utterance));
                 let t = tenant(&stream.call);

@@ -144,6 +144,10 @@ fn publish(files: Vec<(PathBuf, RecordingInfo)>, masks: &[(String, f64, f64)]) {
             }
         }
         info.bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if info.duration_s <= 0.0 {
+            tracing::warn!(path = %path.display(), "recording without audio; not published");
+            continue;
+        }
         let sidecar = path.with_extension("json");
         if let Err(e) = std::fs::write(&sidecar, serde_json::to_vec_pretty(&info).unwrap_or_default()) {
             tracing::error!(path = %sidecar.display(), error = %e, "cannot write recording sidecar");
@@ -167,13 +171,17 @@ pub fn start(state: &Arc<AppState>, transcripts: bool) -> Option<mpsc::Unbounded
     tokio::spawn(async move {
         let mut calls: HashMap<String, (Instant, HashMap<String, PartyRecording>)> = HashMap::new();
         let mut unpublished: HashMap<String, Unpublished> = HashMap::new();
+        // Packets still in the tap when a call ends must not open its files again.
+        let mut ended: HashMap<String, Instant> = HashMap::new();
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         let mut last_sweep: Option<Instant> = None;
         loop {
             tokio::select! {
                 packet = tap_rx.recv() => {
                     let Some(p) = packet else { break };
-                    record(&state, &dir, &mut calls, &p);
+                    if !ended.contains_key(&p.call_id.0) {
+                        record(&state, &dir, &mut calls, &p);
+                    }
                 }
                 msg = msg_rx.recv() => {
                     let Some(msg) = msg else { break };
@@ -184,6 +192,7 @@ pub fn start(state: &Arc<AppState>, transcripts: bool) -> Option<mpsc::Unbounded
                     match msg {
                         RecorderMsg::CallEnded(_) => {
                             entry.ended = Some(Instant::now());
+                            ended.insert(call.clone(), Instant::now());
                             if let Some((_, parties)) = calls.remove(&call) {
                                 entry.files.extend(finish_all(parties.into_values().collect()).await);
                             }
@@ -205,6 +214,7 @@ pub fn start(state: &Arc<AppState>, transcripts: bool) -> Option<mpsc::Unbounded
                         idle.extend(gone.into_iter().filter_map(|k| parties.remove(&k)).map(|r| (call.clone(), r)));
                     }
                     calls.retain(|_, (_, parties)| !parties.is_empty());
+                    ended.retain(|_, at| now.duration_since(*at) < PUBLISH_AT_THE_LATEST);
                     for (call, r) in idle {
                         let files = finish_all(vec![r]).await;
                         unpublished.entry(call).or_default().files.extend(files);
@@ -264,8 +274,15 @@ fn record(state: &AppState, dir: &Path, calls: &mut HashMap<String, (Instant, Ha
     };
     let role = state.calls.role_of(call, participant).map(|r| r.as_str().to_owned()).unwrap_or_else(|| "customer".into());
     let path = dir.join(call_dir).join(format!("{name}.ogg"));
-    let opened = std::fs::create_dir_all(path.parent().expect("joined"))
-        .and_then(|_| File::create(&path))
+    // create_new: an existing recording is never overwritten (a finished file stays as it is).
+    let created = std::fs::create_dir_all(path.parent().expect("joined")).and_then(|_| File::options().write(true).create_new(true).open(&path));
+    if let Err(e) = &created
+        && e.kind() == std::io::ErrorKind::AlreadyExists
+    {
+        tracing::debug!(path = %path.display(), "recording exists; late packets ignored");
+        return;
+    }
+    let opened = created
         .map_err(|e| e.to_string())
         .and_then(|f| OggOpusWriter::new(BufWriter::new(f), 1, serial_of(participant), "showroom").map_err(|e| e.to_string()));
     match opened {

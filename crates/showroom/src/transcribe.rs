@@ -78,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             LiveEvent::Partial { stream, start, end, committed, tentative, .. } if partials => {
                 json!({"type": "partial", "role": stream.role, "start": start, "end": end, "text": committed, "tentative": tentative})
             }
-            LiveEvent::Partial { .. } => return,
+            LiveEvent::Partial { .. } | LiveEvent::FinalQueued { .. } => return,
             LiveEvent::Final { stream, start, end, text, language, confidence, .. } => {
                 json!({"type": "final", "role": stream.role, "start": start, "end": end, "text": text, "language": language, "confidence": confidence})
             }
