@@ -29,8 +29,10 @@ use crate::AppState;
 
 /// Packets held to put reordered ones back in sequence (20 ms each: 160 ms).
 const REORDER: usize = 8;
-/// A party silent this long (no packets at all: left, or muted) gets its file closed.
-const IDLE_CLOSE: Duration = Duration::from_secs(60);
+/// A party with no packets this long gets its file closed even though the call has not ended
+/// (a call the registry never ended). Long: a muted track that comes back within a call
+/// continues its file (the gap is filled), and a closed file is never reopened.
+const IDLE_CLOSE: Duration = Duration::from_secs(30 * 60);
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// A call's files are published at the latest this long after it ended, masked with what is
 /// known by then (the transcript normally completes within seconds).
