@@ -118,21 +118,22 @@ pub fn route(snapshot: &Snapshot, cfg: &RoutingConfig) -> Vec<Offer> {
             .then(a.since_s.partial_cmp(&b.since_s).unwrap_or(Ordering::Equal))
             .then_with(|| a.id.cmp(&b.id))
     });
-    // How many waiting calls each agent could take: a multilingual agent is kept for the calls
-    // only they can serve (two calls, en and de; agents "en" and "en+de": de goes to en+de).
-    let demand: Vec<usize> = snapshot
-        .agents
-        .iter()
-        .map(|a| calls.iter().filter(|c| eligible(c, a, now, cfg)).count())
-        .collect();
+    let free: Vec<&Agent> = snapshot.agents.iter().filter(|a| a.available).collect();
+    // How many of the calls that can be reached this round (the first few per free agent, by
+    // priority) each agent could take: a multilingual agent is kept for the calls only they can
+    // serve (two calls, en and de; agents "en" and "en+de": de goes to en+de).
+    let reach = &calls[..calls.len().min(free.len().saturating_mul(4))];
+    let demand: Vec<usize> = free.iter().map(|a| reach.iter().filter(|c| eligible(c, a, now, cfg)).count()).collect();
     let mut taken: HashSet<&str> = HashSet::new();
     let mut offers = Vec::new();
     for call in &calls {
-        let best = snapshot
-            .agents
+        if taken.len() == free.len() {
+            break; // every free agent has an offer
+        }
+        let best = free
             .iter()
             .zip(&demand)
-            .filter(|(a, _)| a.available && !taken.contains(a.id.as_str()) && eligible(call, a, now, cfg))
+            .filter(|(a, _)| !taken.contains(a.id.as_str()) && eligible(call, a, now, cfg))
             .min_by(|(a, da), (b, db)| {
                 let native = |x: &Agent| !x.languages.contains(&call.language);
                 let skilled = |x: &Agent| !call.skill.as_ref().is_some_and(|s| x.skills.contains(s));
@@ -143,7 +144,7 @@ pub fn route(snapshot: &Snapshot, cfg: &RoutingConfig) -> Vec<Offer> {
                     .then(a.idle_since_s.partial_cmp(&b.idle_since_s).unwrap_or(Ordering::Equal))
                     .then_with(|| a.id.cmp(&b.id))
             })
-            .map(|(a, _)| a);
+            .map(|(a, _)| *a);
         if let Some(agent) = best {
             taken.insert(&agent.id);
             offers.push(Offer { call: call.id.clone(), agent: agent.id.clone() });
