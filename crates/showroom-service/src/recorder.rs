@@ -75,6 +75,17 @@ pub fn safe_name(id: &str) -> Option<&str> {
     (!id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')).then_some(id)
 }
 
+/// Where a party's recording of a call lives (`<dir>/<call>/<participant>.ogg`; the sidecar is
+/// the same path with `.json`); `None` for ids outside the safe alphabet.
+pub fn recording_path(dir: &Path, call: &str, participant: &str) -> Option<PathBuf> {
+    Some(dir.join(safe_name(call)?).join(format!("{}.ogg", safe_name(participant)?)))
+}
+
+/// Publishes a finished recording: writes its sidecar, after which [`list`] shows it.
+pub fn write_sidecar(ogg: &Path, info: &RecordingInfo) -> std::io::Result<()> {
+    std::fs::write(ogg.with_extension("json"), serde_json::to_vec_pretty(info).map_err(std::io::Error::other)?)
+}
+
 struct PartyRecording {
     writer: OggOpusWriter<BufWriter<File>>,
     path: PathBuf,
@@ -150,9 +161,8 @@ fn publish(files: Vec<(PathBuf, RecordingInfo)>, masks: &[(String, f64, f64)]) {
             tracing::warn!(path = %path.display(), "recording without audio; not published");
             continue;
         }
-        let sidecar = path.with_extension("json");
-        if let Err(e) = std::fs::write(&sidecar, serde_json::to_vec_pretty(&info).unwrap_or_default()) {
-            tracing::error!(path = %sidecar.display(), error = %e, "cannot write recording sidecar");
+        if let Err(e) = write_sidecar(&path, &info) {
+            tracing::error!(path = %path.display(), error = %e, "cannot write recording sidecar");
         }
     }
 }
@@ -271,11 +281,10 @@ fn record(state: &AppState, dir: &Path, calls: &mut HashMap<String, (Instant, Ha
         r.push(p);
         return;
     }
-    let (Some(call_dir), Some(name)) = (safe_name(call), safe_name(participant)) else {
+    let Some(path) = recording_path(dir, call, participant) else {
         return;
     };
     let role = state.calls.role_of(call, participant).map(|r| r.as_str().to_owned()).unwrap_or_else(|| "customer".into());
-    let path = dir.join(call_dir).join(format!("{name}.ogg"));
     // create_new: an existing recording is never overwritten (a finished file stays as it is).
     let created = std::fs::create_dir_all(path.parent().expect("joined")).and_then(|_| File::options().write(true).create_new(true).open(&path));
     if let Err(e) = &created

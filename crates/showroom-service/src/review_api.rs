@@ -450,7 +450,7 @@ async fn recording_file(
     if from_start {
         who.audit(&store, "recording.play", Some(&call)).await?;
     }
-    let path = dir.join(crate::recorder::safe_name(&call).ok_or_else(|| not_found(&call))?).join(format!("{participant}.ogg"));
+    let path = crate::recorder::recording_path(&dir, &call, participant).ok_or_else(|| not_found(&call))?;
     match tower_http::services::ServeFile::new(path).try_call(req).await {
         Ok(res) => Ok(res.map(axum::body::Body::new)),
         Err(e) => Err(ReviewError(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot read the recording: {e}"))),

@@ -84,10 +84,10 @@ async fn seed(store: &Store) {
 
 /// A finished recording as the recorder leaves it: the Ogg/Opus file and its sidecar.
 fn fake_recording(gw: &RunningService, call: &str, participant: &str) {
-    let dir = gw.state.config.recording.dir(&gw.state.config.store).join(call);
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = std::fs::File::create(dir.join(format!("{participant}.ogg"))).unwrap();
-    let mut w = showroom_recording::OggOpusWriter::new(file, 1, 7, "test").unwrap();
+    let dir = gw.state.config.recording.dir(&gw.state.config.store);
+    let path = showroom_service::recorder::recording_path(&dir, call, participant).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut w = showroom_recording::OggOpusWriter::new(std::fs::File::create(&path).unwrap(), 1, 7, "test").unwrap();
     let silence = [0xF8u8, 0xFF, 0xFE]; // a 20 ms Opus frame
     for i in 0..50u32 {
         w.push(i * 960, &silence).unwrap();
@@ -100,7 +100,7 @@ fn fake_recording(gw: &RunningService, call: &str, participant: &str) {
         duration_s: 1.0,
         bytes: 0,
     };
-    std::fs::write(dir.join(format!("{participant}.json")), serde_json::to_vec(&info).unwrap()).unwrap();
+    showroom_service::recorder::write_sidecar(&path, &info).unwrap();
 }
 
 async fn store_of(gw: &RunningService) -> Store {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use showroom_postcall::FinalText;
 use showroom_qa::Rubric;
 use showroom_service::config::Config;
-use showroom_service::recorder::{safe_name, RecordingInfo};
+use showroom_service::recorder::{recording_path, safe_name, write_sidecar, RecordingInfo};
 use showroom_store::*;
 
 use crate::analyze::{analyse, Analysed};
@@ -214,7 +214,7 @@ fn import_one(
         anyhow::Ok(())
     })?;
     if config.recording.enabled {
-        let dir = config.recording.dir(&config.store).join(&id.0);
+        let dir = config.recording.dir(&config.store);
         for (p, role, audio) in [(&customer, Role::Customer, &audio_16k.customer), (&agent, Role::Agent, &audio_16k.agent)] {
             // What the transcript masks is silenced in the audio too (as live recordings are).
             let mut audio = audio.clone();
@@ -223,7 +223,8 @@ fn import_one(
                 let at = |t: f64| ((t.max(0.0) * 16_000.0) as usize).min(len);
                 audio[at(s.start_s - 0.3)..at(s.end_s + 0.3)].fill(0.0);
             }
-            write_recording(&dir, &p.0, role.as_str(), &audio).with_context(|| format!("writing the {role} recording"))?;
+            let path = recording_path(&dir, &id.0, &p.0).context("call and participant ids make a recording path")?;
+            write_recording(&path, &p.0, role.as_str(), &audio).with_context(|| format!("writing the {role} recording"))?;
         }
     }
     Ok(Some(format!(
@@ -257,10 +258,9 @@ fn segment(call: &CallId, customer: &ParticipantId, agent: &ParticipantId, n: us
 
 /// An imported party's audio as the recorder would have left it (Ogg/Opus and sidecar). The
 /// source may be WAV, so this one is encoded (16 kHz wideband, enough for review).
-fn write_recording(dir: &Path, participant: &str, role: &str, audio_16k: &[f32]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join(format!("{participant}.ogg"));
-    let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+fn write_recording(path: &Path, participant: &str, role: &str, audio_16k: &[f32]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path.parent().context("a recording path has a directory")?)?;
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut writer = showroom_recording::OggOpusWriter::new(file, 1, 1, "showroom import")?;
     let mut enc = opus::Encoder::new(16_000, opus::Channels::Mono, opus::Application::Voip)?;
     for (i, frame) in audio_16k.chunks(320).enumerate() {
@@ -271,7 +271,7 @@ fn write_recording(dir: &Path, participant: &str, role: &str, audio_16k: &[f32])
     }
     let duration_s = writer.duration_samples() as f64 / 48_000.0;
     writer.finish()?.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    let info = RecordingInfo { participant: participant.into(), role: role.into(), start_s: 0.0, duration_s, bytes: std::fs::metadata(&path)?.len() };
-    std::fs::write(path.with_extension("json"), serde_json::to_vec_pretty(&info)?)?;
+    let info = RecordingInfo { participant: participant.into(), role: role.into(), start_s: 0.0, duration_s, bytes: std::fs::metadata(path)?.len() };
+    write_sidecar(path, &info)?;
     Ok(())
 }
