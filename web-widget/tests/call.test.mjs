@@ -12,6 +12,7 @@ import {
   artifactsDir,
   asrModelFile,
   callStatus,
+  connectCall,
   launchBrowser,
   requireServerBinary,
   startServer,
@@ -71,14 +72,7 @@ describe('showroom web widget against the real server', () => {
     const customer = await newPage('customer');
     const agent = await newPage('agent');
     try {
-      await customer.goto(`${server.base}/`);
-      await customer.click('#video-call');
-      await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: UI_TIMEOUT_MS });
-
-      await agent.goto(`${server.base}/agent`);
-      const answer = agent.locator('.answer').first();
-      await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-      await answer.click();
+      await connectCall(customer, agent, server.base, UI_TIMEOUT_MS);
 
       let flowingSince = Date.now();
       await t.test('both sides decode remote video and receive remote audio', async (t) => {
@@ -291,13 +285,7 @@ describe('showroom web widget against the real server', () => {
       document.addEventListener('DOMContentLoaded', watch);
     });
     try {
-      await customer.goto(`${server.base}/`);
-      await customer.click('#video-call');
-      await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: UI_TIMEOUT_MS });
-      await agent.goto(`${server.base}/agent`);
-      const answer = agent.locator('.answer').first();
-      await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-      await answer.click();
+      await connectCall(customer, agent, server.base, UI_TIMEOUT_MS);
       const media = await waitForFlowingMedia(agent, MEDIA_TIMEOUT_MS);
       assert.ok(media.ok, report('agent', media));
 

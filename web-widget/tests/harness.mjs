@@ -294,6 +294,20 @@ export async function waitForFlowingMedia(page, timeoutMs) {
   return { ok: false, videoOk, audioOk, last: prev, history };
 }
 
+/**
+ * The demo flow that starts every browser call: the shopper presses "Video call" on the product
+ * page and waits; the agent desk answers the first ringing call.
+ */
+export async function connectCall(customer, agent, base, timeoutMs) {
+  await customer.goto(`${base}/`);
+  await customer.click('#video-call');
+  await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: timeoutMs });
+  await agent.goto(`${base}/agent`);
+  const answer = agent.locator('.answer').first();
+  await answer.waitFor({ state: 'visible', timeout: timeoutMs });
+  await answer.click();
+}
+
 /** Simulcast encodings the page's publisher connection is sending: [{ rid, bytesSent, frameWidth }]. */
 export function outboundVideoLayers(page) {
   return page.evaluate(async () => {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactsDir, asrModelFile, launchBrowser, requireServerBinary, startServer, testWav, waitForFlowingMedia } from './harness.mjs';
+import { artifactsDir, asrModelFile, connectCall, launchBrowser, requireServerBinary, startServer, testWav, waitForFlowingMedia } from './harness.mjs';
 
 const UI_TIMEOUT_MS = 15_000;
 /** How long the call runs: the 11 s JFK sentence once and a half, several finals per party. */
@@ -90,13 +90,7 @@ describe('review pages against the real server', () => {
     const customer = await newPage('customer', { permissions: ['camera', 'microphone'] });
     const agent = await newPage('agent', { permissions: ['camera', 'microphone'] });
     try {
-      await customer.goto(`${server.base}/`);
-      await customer.click('#video-call');
-      await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: UI_TIMEOUT_MS });
-      await agent.goto(`${server.base}/agent`);
-      const answer = agent.locator('.answer').first();
-      await answer.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-      await answer.click();
+      await connectCall(customer, agent, server.base, UI_TIMEOUT_MS);
       const media = await waitForFlowingMedia(agent, 20_000);
       assert.ok(media.ok, `the call's media never flowed: ${JSON.stringify(media.last)}`);
       const callId = await customer.evaluate(() => window.showroomCall?.callId ?? null);
