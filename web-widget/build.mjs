@@ -13,7 +13,12 @@ mkdirSync(dist, { recursive: true });
 cpSync(join(root, 'static'), dist, { recursive: true });
 
 const options = {
-  entryPoints: { product: join(root, 'src/product.ts'), agent: join(root, 'src/agent.ts'), review: join(root, 'src/review.ts') },
+  // One bundle per page. Add entries here, one per line.
+  entryPoints: {
+    product: join(root, 'src/product.ts'),
+    agent: join(root, 'src/agent.ts'),
+    review: join(root, 'src/review.ts'),
+  },
   outdir: dist,
   bundle: true,
   format: 'iife',

@@ -313,3 +313,48 @@ pub struct AuditEntry {
     pub call: Option<CallId>,
     pub at: Ts,
 }
+
+/// What an agent recorded when a call ended: a disposition code and notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WrapUp {
+    pub call: CallId,
+    pub agent: AgentId,
+    pub disposition: String,
+    pub notes: String,
+    pub saved_at: Ts,
+}
+
+/// The shopper's 1–5 rating of a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub call: CallId,
+    pub stars: u8,
+    pub comment: Option<String>,
+    pub rated_at: Ts,
+}
+
+/// A shopper asked to be called back (nobody could take their call).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackRequest {
+    pub id: String,
+    pub tenant: TenantId,
+    pub name: String,
+    pub contact: String,
+    pub language: Option<String>,
+    /// The shopper's IANA time zone, e.g. `America/Mexico_City`.
+    pub timezone: Option<String>,
+    pub preferred_time: Option<String>,
+    pub note: Option<String>,
+    pub product: ProductContext,
+    pub created_at: Ts,
+}
+
+/// Who an agent is for routing: their shop, languages and skills.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub id: AgentId,
+    pub tenant: TenantId,
+    pub name: Option<String>,
+    pub languages: Vec<String>,
+    pub skills: Vec<String>,
+}

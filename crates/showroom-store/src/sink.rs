@@ -20,6 +20,7 @@ use tokio::sync::{Mutex, watch};
 
 use crate::spool::Spool;
 use crate::{
+    CallbackRequest, Rating, WrapUp,
     Answer, CallId, InsightEvent, NewCall, Participant, ParticipantId, Score, Segment, Store,
     StoreConfig, StoreError, Ts,
 };
@@ -60,6 +61,18 @@ pub enum LiveWrite {
         score: Option<Score>,
         at: Ts,
     },
+    /// The agent's disposition and notes at wrap-up.
+    WrapUp {
+        wrap_up: WrapUp,
+    },
+    /// The shopper's rating.
+    Rated {
+        rating: Rating,
+    },
+    /// A shopper's callback request.
+    CallbackRequested {
+        callback: CallbackRequest,
+    },
 }
 
 impl LiveWrite {
@@ -83,6 +96,9 @@ impl LiveWrite {
             LiveWrite::Concluded { call, metrics, events, score, at } => {
                 store.conclude_call(call, metrics, events, score.as_ref(), *at).await
             }
+            LiveWrite::WrapUp { wrap_up } => store.save_wrap_up(wrap_up).await,
+            LiveWrite::Rated { rating } => store.save_rating(rating).await,
+            LiveWrite::CallbackRequested { callback } => store.save_callback(callback).await,
         }
     }
 }

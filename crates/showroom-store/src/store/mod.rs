@@ -10,6 +10,7 @@
 //! read and one test suite that runs it on both. Where the text must differ, [`Engine`] picks it.
 
 mod calls;
+mod desk;
 mod review;
 mod search;
 mod transcript;

@@ -7,6 +7,7 @@
 //! every PostgreSQL trial fails, saying to run scripts/deps.sh; none is skipped.
 
 mod data;
+mod desk_cases;
 mod durability_cases;
 mod fixture;
 mod pg;
@@ -52,6 +53,7 @@ fn main() {
         search_cases::filters_and_sorting,
         search_cases::bad_queries_are_errors_not_crashes,
         search_cases::reindexing_follows_new_segments,
+        desk_cases::desk_records_round_trip,
     ];
 
     let mut names: Vec<String> = [Target::Sqlite, Target::Postgres]
