@@ -18,6 +18,7 @@ const options = {
     product: join(root, 'src/product.ts'),
     agent: join(root, 'src/agent.ts'),
     review: join(root, 'src/review.ts'),
+    supervisor: join(root, 'src/supervisor.ts'),
   },
   outdir: dist,
   bundle: true,

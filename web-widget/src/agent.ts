@@ -1,321 +1,284 @@
-// Agent desk: desk token → poll the waiting queue every second → Answer → CallClient.
+// Agent console: sign in → desk socket (presence, rings) → Accept → the call → wrap-up.
+//
+// Pieces: desk-signin.ts (sign-in form, token in sessionStorage), desk-client.ts (the socket),
+// agent-presence.ts (header state), agent-ring.ts (the ring), agent-call.ts (the call itself),
+// agent-wrapup.ts (notes and wrap-up). This file wires them to the desk's messages.
 
-import { ApiError, answerCall, getDeskToken, listWaitingCalls, type WaitingCall } from './api';
-import { CallClient, CallError } from './call-client';
-import { describeMediaError, getLocalMedia } from './media';
-import { describeError, type ParticipantInfo } from './protocol';
-import { OvertalkAlerts } from './overtalk';
-import { TranscriptPanel } from './transcript';
-import { $, CallStage, escapeHtml, exposeForTests, formatDuration, getStatus, safeHttpUrl, setStatus } from './ui';
+import { AgentCall, type CallEnd } from './agent-call';
+import { PresenceControl } from './agent-presence';
+import { RingPanel } from './agent-ring';
+import { CallNotes, WrapUpPanel } from './agent-wrapup';
+import { DeskClient, DeskSignInError } from './desk-client';
+import { languageName } from './desk-format';
+import { type DeskSession, SignInForm, demoFromUrl, forgetSession, loadSession } from './desk-signin';
+import type { OfferMessage, PresenceMessage, SignedIn } from './desk-types';
+import { getLocalMedia } from './media';
+import { $, escapeHtml, getStatus, setStatus } from './ui';
 
-const POLL_INTERVAL_MS = 1000;
 const params = new URLSearchParams(location.search);
-const identity = params.get('identity') ?? `agent-${Math.random().toString(36).slice(2, 8)}`;
-const displayName = params.get('name') ?? 'Product expert';
-
-const queueEl = $('queue');
 const alertEl = $('desk-alert');
-const contextEl = $('call-context');
+const deskEl = $('desk');
+const idleEl = $('idle-host');
 
-let deskToken: string | null = null;
-let calls: WaitingCall[] = [];
-let pollTimer: ReturnType<typeof setTimeout> | null = null;
-let pollFailures = 0;
-let busy = false;
-let client: CallClient | null = null;
-let current: { callId: string; info: WaitingCall | null; startedAt: number | null } | null = null;
-let customer: ParticipantInfo | null = null;
-let contextTimer: ReturnType<typeof setInterval> | null = null;
+let desk: DeskClient | null = null;
+let profile: SignedIn | null = null;
+let session: DeskSession | null = null;
+let lastPresence: { msg: PresenceMessage; at: number } | null = null;
+/** Accept pressed, `accepted` not yet here: the offer and the camera being started meanwhile. */
+let accepting: { offer: OfferMessage; media: Promise<MediaStream> } | null = null;
 
-const stage = new CallStage($('stage-host'), { remoteLabel: 'Customer', switchCamera: true, onEnd: () => endCall() });
-stage.reset();
-stage.setPlaceholder('<p class="big">No active call</p><p>Answer a customer from the queue to start.</p>');
-const transcript = new TranscriptPanel($('transcript-host'));
-transcript.hide();
-let talkOvers = 0;
-const overtalk = new OvertalkAlerts(transcript.root, transcript, (n) => {
-  talkOvers = n;
-  renderContext();
+const presence = new PresenceControl($('presence'), (state) => desk?.setPresence(state));
+const ring = new RingPanel($('ring-host'), { onAccept: accept, onDecline: decline });
+const call = new AgentCall($('stage-host'), $('transcript-host'), $('call-context'), {
+  onEnded: callEnded,
+  warn: (html) => showAlert('warn', html),
 });
+const notes = new CallNotes($('notes-host'));
+const wrapUp = new WrapUpPanel($('wrapup-host'), (callId, disposition, text) => desk?.wrapUp(callId, disposition, text) ?? false);
 
-// ---- alerts & status -------------------------------------------------------------------------
+// ---- alerts -------------------------------------------------------------------------------
 
-function showAlert(kind: 'error' | 'info' | 'warn', html: string, action?: { label: string; run: () => void }): void {
+type AlertKind = 'error' | 'info' | 'warn';
+
+function showAlert(kind: AlertKind, html: string, action?: { label: string; run: () => void }, tag = ''): void {
   alertEl.hidden = false;
   alertEl.dataset['kind'] = kind;
+  alertEl.dataset['tag'] = tag;
   alertEl.innerHTML = `<p>${html}</p>`;
-  const buttons = action ? [action] : [];
-  buttons.push({ label: 'Dismiss', run: () => hideAlert() });
-  for (const a of buttons) {
+  for (const a of [...(action ? [action] : []), { label: 'Dismiss', run: hideAlert }]) {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = a.label === 'Dismiss' ? 'btn ghost' : 'btn primary';
     b.textContent = a.label;
-    b.addEventListener('click', a.run);
+    b.addEventListener('click', () => {
+      hideAlert();
+      if (a.run !== hideAlert) a.run();
+    });
     alertEl.append(b);
   }
 }
 
-function hideAlert(): void {
+function hideAlert(tag?: string): void {
+  if (tag !== undefined && alertEl.dataset['tag'] !== tag) return;
   alertEl.hidden = true;
   alertEl.innerHTML = '';
-  const s = getStatus();
-  if (!busy && (s === 'error' || s === 'ended') && deskToken) setIdleStatus(true);
 }
 
-function setIdleStatus(force = false): void {
-  if (busy || !deskToken) return;
-  const s = getStatus();
-  if (!force && s !== 'idle' && s !== 'connecting') return;
-  const n = calls.length;
-  setStatus('idle', n === 0 ? 'Ready · queue empty' : `Ready · ${n} waiting`);
+// ---- the idle card ------------------------------------------------------------------------
+
+function renderIdle(): void {
+  const quiet = !ring.offer && !call.active && !wrapUp.callId && !accepting;
+  idleEl.hidden = !quiet;
+  if (!quiet || !profile) return;
+  const agent = profile.agent;
+  const langs = (agent?.languages ?? []).map((l) => `<b>${escapeHtml(languageName(l))}</b>`).join(', ') || 'your languages';
+  const skills = agent?.skills?.length ? `<p class="muted small">Skills: ${agent.skills.map(escapeHtml).join(', ')}</p>` : '';
+  const state = presence.state;
+  const head =
+    state === 'available' ? `<h2>Ready for calls</h2><p>Shoppers who speak ${langs} ring here.</p>`
+    : state === 'away' ? '<h2>You are away</h2><p>No calls ring while you are away. Choose <b>Available</b> at the top to take calls.</p>'
+    : state === 'wrap_up' ? '<h2>Wrap-up</h2><p>Calls ring again when wrap-up ends.</p>'
+    : state === 'busy' ? '<h2>Busy</h2><p>You are in a call.</p>'
+    : '<h2>Connecting…</h2>';
+  idleEl.innerHTML = `<section class="side-card idle-card" data-state="${state ?? 'offline'}">${head}${skills}</section>`;
+  if (!call.active && getStatus() !== 'ended' && getStatus() !== 'error') {
+    setStatus('idle', state === 'available' ? 'Ready' : state === 'away' ? 'Away' : 'Signed in');
+  }
 }
 
-// ---- queue ----------------------------------------------------------------------------------
+// ---- desk events --------------------------------------------------------------------------
 
-function cardHtml(c: WaitingCall): string {
-  const name = c.customer_name?.trim() || 'Customer';
-  const product = c.product
-    ? `<p class="card-product"><span>${escapeHtml(c.product.title ?? c.product.sku ?? 'Product')}</span>${c.product.price ? `<b>${escapeHtml(c.product.price)}</b>` : ''}</p>`
-    : '<p class="card-product muted">No product context</p>';
-  const lang = c.language ? ` · ${escapeHtml(c.language)}` : '';
-  return `
-    <div class="avatar" aria-hidden="true">${escapeHtml(name.charAt(0).toUpperCase())}</div>
-    <div class="card-main">
-      <h3>${escapeHtml(name)}</h3>
-      ${product}
-      <p class="card-meta">Waiting <span class="wait"></span>${lang}</p>
-    </div>
-    <button type="button" class="btn primary answer">Answer</button>`;
-}
-
-function renderQueue(): void {
-  $('queue-count').textContent = String(calls.length);
-  const seen = new Set<string>();
-  const sorted = [...calls].sort((a, b) => a.created_at_ms - b.created_at_ms);
-  sorted.forEach((c, idx) => {
-    seen.add(c.call_id);
-    let card = queueEl.querySelector<HTMLElement>(`[data-call-id="${CSS.escape(c.call_id)}"]`);
-    if (!card) {
-      card = document.createElement('article');
-      card.className = 'call-card';
-      card.dataset['callId'] = c.call_id;
-      card.innerHTML = cardHtml(c);
-      card.querySelector('.answer')!.addEventListener('click', () => void answer(c.call_id));
+function onPresence(m: PresenceMessage): void {
+  const at = Date.now();
+  lastPresence = { msg: m, at };
+  presence.update(m, at);
+  if (m.state === 'wrap_up' && m.call_id) {
+    if (!wrapUp.callId && !call.active && profile) {
+      // Signed in again during wrap-up (reload, reconnect): offer the form for that call.
+      wrapUp.show(m.call_id, profile.dispositions ?? [], '', 'Finish the wrap-up of your last call.', null);
     }
-    const at = queueEl.children[idx] ?? null;
-    if (at !== card) queueEl.insertBefore(card, at); // Oldest first; untouched cards keep their DOM.
-    const waited = Date.now() - c.created_at_ms;
-    card.querySelector('.wait')!.textContent = formatDuration(waited);
-    card.classList.toggle('long-wait', waited > 60_000);
-    card.querySelector<HTMLButtonElement>('.answer')!.disabled = busy;
-  });
-  for (const card of queueEl.querySelectorAll<HTMLElement>('[data-call-id]')) {
-    if (!seen.has(card.dataset['callId'] ?? '')) card.remove();
+    if (m.wrap_up_ends_at_ms !== null) wrapUp.setDeadline(m.call_id, m.since_ms, m.wrap_up_ends_at_ms, at);
+  } else if (m.state !== 'busy' && wrapUp.callId) {
+    wrapUp.windowOver();
   }
-  queueEl.querySelector('.empty')?.remove();
-  if (calls.length === 0) {
-    queueEl.insertAdjacentHTML('beforeend', '<p class="empty">No one is waiting. New calls show up here within a second.</p>');
+  if (m.state === 'away' && m.reason === 'missed_offer') {
+    showAlert('warn', 'You missed a call, so you are set to <b>Away</b>.', { label: 'Go available', run: () => desk?.setPresence('available') }, 'missed');
+  } else if (m.state === 'available') {
+    hideAlert('missed');
+    if (!call.active && getStatus() === 'ended') setStatus('idle', 'Ready');
   }
-  setIdleStatus();
+  renderIdle();
 }
 
-async function poll(): Promise<void> {
-  pollTimer = null;
-  if (!deskToken) return;
-  try {
-    calls = await listWaitingCalls(deskToken);
-    if (pollFailures > 0 && alertEl.dataset['kind'] === 'warn') hideAlert();
-    pollFailures = 0;
-    renderQueue();
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      deskToken = null;
-      if (!busy) setStatus('error', `Desk sign-in refused (${err.status})`);
-      showAlert('error', `The server refused this desk session (${err.status}): ${escapeHtml(err.message)}`, {
-        label: 'Sign in again',
-        run: () => { hideAlert(); void signIn(); },
-      });
+function onOffer(m: OfferMessage): void {
+  if (call.active || accepting) return; // The server offers only to free agents; ignore a stray one.
+  hideAlert('missed');
+  ring.show(m);
+  setStatus('waiting', 'Incoming call');
+  renderIdle();
+}
+
+function accept(offer: OfferMessage): void {
+  const media = getLocalMedia();
+  media.catch(() => undefined); // Reported when the call starts.
+  accepting = { offer, media };
+  if (!desk?.accept(offer.offer_id)) {
+    abandonAccept();
+    showAlert('error', 'Not connected to the desk, so the call could not be accepted. Reconnecting…');
+  }
+}
+
+function abandonAccept(): void {
+  const a = accepting;
+  accepting = null;
+  ring.close();
+  void a?.media.then((s) => s.getTracks().forEach((t) => t.stop()), () => undefined);
+  renderIdle();
+}
+
+function decline(offer: OfferMessage): void {
+  desk?.decline(offer.offer_id);
+  setStatus('idle', 'Declined · ready');
+  renderIdle();
+}
+
+function callEnded(end: CallEnd): void {
+  const text = notes.take();
+  const summary = end.connected ? end.detail.replace(/<[^>]*>/g, '') : `The call did not connect: ${end.detail.replace(/<[^>]*>/g, '')}`;
+  wrapUp.show(end.callId, profile?.dispositions ?? [], text, summary, end.offer);
+  const p = lastPresence;
+  if (p && p.msg.state === 'wrap_up' && p.msg.call_id === end.callId && p.msg.wrap_up_ends_at_ms !== null) {
+    wrapUp.setDeadline(end.callId, p.msg.since_ms, p.msg.wrap_up_ends_at_ms, p.at);
+  }
+  if (end.state === 'error') showAlert('error', end.detail);
+  renderIdle();
+}
+
+function wire(d: DeskClient): void {
+  d.on('presence', onPresence);
+  d.on('offer', onOffer);
+  d.on('offer_closed', (m) => {
+    if (accepting?.offer.offer_id === m.offer_id) {
+      if (m.reason === 'abandoned' || m.reason === 'timeout') {
+        abandonAccept();
+        showAlert('info', m.reason === 'abandoned' ? 'The shopper hung up before the call connected.' : 'The offer ran out before the server confirmed your accept.');
+      }
       return;
     }
-    pollFailures += 1;
-    if (pollFailures === 3) showAlert('warn', `Cannot load the queue: ${escapeHtml(String((err as Error).message ?? err))}. Retrying…`);
-  }
-  pollTimer = setTimeout(() => void poll(), POLL_INTERVAL_MS);
-}
-
-async function signIn(): Promise<void> {
-  setStatus('connecting', 'Signing in…');
-  try {
-    deskToken = await getDeskToken(identity);
-  } catch (err) {
-    const why = err instanceof ApiError ? `${escapeHtml(err.message)} (${err.status || 'network'})` : escapeHtml(String(err));
-    setStatus('error', 'Sign-in failed');
-    showAlert('error', `Could not sign in to the desk: ${why}`, { label: 'Try again', run: () => { hideAlert(); void signIn(); } });
-    return;
-  }
-  $('agent-identity').textContent = identity;
-  setIdleStatus(true);
-  if (pollTimer) clearTimeout(pollTimer);
-  await poll();
-  const deepLink = params.get('call');
-  if (deepLink) void answer(deepLink);
-}
-
-// ---- the call -------------------------------------------------------------------------------
-
-function setBusy(value: boolean): void {
-  busy = value;
-  for (const b of queueEl.querySelectorAll<HTMLButtonElement>('.answer')) b.disabled = value;
-}
-
-function renderContext(): void {
-  if (!current) {
-    contextEl.hidden = true;
-    return;
-  }
-  const info = current.info;
-  const name = customer?.name ?? info?.customer_name ?? 'Customer';
-  const p = info?.product;
-  const image = safeHttpUrl(p?.image);
-  const link = safeHttpUrl(p?.url);
-  const product = p
-    ? `<div class="ctx-product">${image ? `<img src="${escapeHtml(image)}" alt="">` : ''}<div><b>${escapeHtml(p.title ?? 'Product')}</b>` +
-      `<span>${[p.price, p.sku].filter(Boolean).map((x) => escapeHtml(x!)).join(' · ')}</span>` +
-      `${link ? `<a href="${escapeHtml(link)}" target="_blank" rel="noopener noreferrer">Open product page</a>` : ''}</div></div>`
-    : '';
-  const timer = current.startedAt ? `In call <b>${formatDuration(Date.now() - current.startedAt)}</b>` : 'Connecting…';
-  contextEl.hidden = false;
-  // Agent interruptions this call; a plain count, no alarm colour.
-  const counter = `<span class="talkover-count" id="talkover-count" data-count="${talkOvers}" title="Times you talked over the customer in this call">Talk-overs: ${talkOvers}</span>`;
-  contextEl.innerHTML = `<div class="ctx-who"><h2>${escapeHtml(name)}</h2><p>${timer}${info?.language ? ` · ${escapeHtml(info.language)}` : ''} · ${counter}</p></div>${product}`;
-}
-
-function failAnswer(title: string, detail: string): void {
-  setStatus('error', title);
-  showAlert('error', detail);
-  setBusy(false);
-  current = null;
-  renderContext();
-}
-
-async function answer(callId: string): Promise<void> {
-  if (busy || !deskToken) return;
-  setBusy(true);
-  hideAlert();
-  current = { callId, info: calls.find((c) => c.call_id === callId) ?? null, startedAt: null };
-  customer = null;
-  setStatus('connecting', 'Answering…');
-  renderContext();
-
-  let stream: MediaStream;
-  try {
-    stream = await getLocalMedia();
-  } catch (err) {
-    failAnswer('Camera blocked', escapeHtml(describeMediaError(err)));
-    return;
-  }
-  let token: string;
-  try {
-    token = (await answerCall(deskToken, callId)).token;
-  } catch (err) {
-    for (const t of stream.getTracks()) t.stop();
-    calls = calls.filter((c) => c.call_id !== callId);
-    renderQueue();
-    if (!(err instanceof ApiError)) return failAnswer('Could not answer', escapeHtml(String(err)));
-    const why =
-      err.status === 409 ? 'Another expert already answered this call.'
-      : err.status === 404 ? 'This call is no longer waiting — the customer may have hung up.'
-      : err.status === 401 || err.status === 403 ? 'The server refused this desk session.'
-      : 'The server could not hand over this call.';
-    return failAnswer(`Could not answer (${err.status || 'network'})`, `${why} <small>${escapeHtml(err.message)} (${err.status || 'network'})</small>`);
-  }
-
-  const c = new CallClient({ token, stream, name: displayName });
-  client = c;
-  exposeForTests(c);
-  stage.attach(c);
-  transcript.start(null);
-  overtalk.reset();
-  document.body.classList.add('has-transcript');
-  c.on('transcript', (m) => {
-    if (c !== client) return;
-    transcript.setSelf(c.participantId);
-    transcript.update(m);
+    if (ring.offer?.offer_id !== m.offer_id) return;
+    ring.close();
+    if (m.reason === 'abandoned') showAlert('info', 'The shopper hung up before you answered.', undefined, 'abandoned');
+    if (getStatus() === 'waiting') setStatus('idle', 'Ready');
+    renderIdle();
   });
-  c.on('overtalk', (m) => {
-    if (c === client) overtalk.handle(m);
+  d.on('accepted', (m) => {
+    const offer = accepting?.offer.offer_id === m.offer_id ? accepting.offer : ring.offer;
+    const media = accepting?.offer.offer_id === m.offer_id ? accepting.media : getLocalMedia();
+    accepting = null;
+    ring.close();
+    wrapUp.close();
+    hideAlert();
+    notes.show(offer);
+    void call.join(m.token, m.call_id, offer, media, profile?.agent?.name ?? session?.demo?.name ?? 'Product expert');
+    renderIdle(); // After join: the call is active now, so the idle card goes.
   });
-  let joined = false; // Until connect() resolves, failures are reported by its rejection.
-  stage.setPlaceholder('<div class="spinner"></div><p class="big">Connecting to the customer…</p>');
-  c.on('participant', ({ participant, present, reason }) => {
-    if (c !== client) return;
-    if (present && participant.role === 'customer') {
-      customer = participant;
-      stage.setRemoteName(participant.name ?? current?.info?.customer_name ?? 'Customer');
-      if (getStatus() !== 'reconnecting') setStatus('connected', `In call with ${participant.name ?? 'customer'}`);
-      renderContext();
-    } else if (!present && participant.participant_id === customer?.participant_id) {
-      const who = participant.name ?? 'The customer';
-      endCall(reason === 'timeout' ? `${who} lost their connection.` : `${who} ended the call.`);
+  d.on('wrap_up_saved', (m) => {
+    wrapUp.saved(m.call_id);
+    setTimeout(renderIdle, 1300);
+  });
+  d.on('error', (m) => {
+    if (accepting && (m.code === 'offer_expired' || m.code === 'unknown_call' || m.code === 'unknown_offer')) {
+      abandonAccept();
+      showAlert('info', `That call was already gone <small>${escapeHtml(m.message)} (${escapeHtml(m.code)})</small>`);
+    } else if (wrapUp.callId && /wrap|disposition|notes/i.test(`${m.code} ${m.message}`)) {
+      wrapUp.failed(`${m.message} (${m.code})`);
+    } else {
+      showAlert('warn', `<code>${escapeHtml(m.code)}</code> ${escapeHtml(m.message)}`);
     }
   });
-  c.on('state', ({ state, message }) => {
-    if (c !== client) return;
-    if (state === 'reconnecting') setStatus('reconnecting', 'Reconnecting…');
-    else if (state === 'connected' && getStatus() === 'reconnecting') setStatus(customer ? 'connected' : 'waiting', customer ? 'In call' : 'Waiting for the customer…');
-    else if (state === 'failed' && joined) endCall(`The call was interrupted: ${message ?? 'connection lost'}.`, 'error');
+  d.on('connection', ({ state, retryInMs, code, message }) => {
+    if (state === 'reconnecting') {
+      presence.offline('Reconnecting…');
+      showAlert('warn', `Lost the connection to the desk. Reconnecting${retryInMs ? ` in ${Math.ceil(retryInMs / 1000)} s` : ''}… Calls cannot ring meanwhile.`, undefined, 'desk');
+    } else if (state === 'online') {
+      hideAlert('desk');
+    } else if (state === 'signed_out' && profile) {
+      presence.offline('Signed out');
+      showAlert('error', `The desk signed you out: ${escapeHtml(message ?? '')} (${escapeHtml(code ?? 'unknown')})`, { label: 'Sign in again', run: signOut }, 'desk');
+    }
   });
-  c.on('error', ({ code, message, fatal }) => {
-    if (c !== client || fatal) return;
-    showAlert('warn', `<code>${escapeHtml(code)}</code> ${escapeHtml(describeError(code, message))}`);
-  });
+}
 
+// ---- sign-in ------------------------------------------------------------------------------
+
+async function connect(s: DeskSession): Promise<void> {
+  const d = new DeskClient({ token: s.token, presence: params.get('presence') === 'away' ? 'away' : 'available' });
+  wire(d);
+  desk = d;
+  let info: SignedIn;
   try {
-    await c.connect();
-    joined = true;
+    info = await d.connect();
   } catch (err) {
-    if (c !== client) return;
-    client = null;
-    exposeForTests(null);
-    stage.reset();
-    transcript.hide();
-    document.body.classList.remove('has-transcript');
-    const code = err instanceof CallError ? err.code : 'connection_lost';
-    return failAnswer(`Could not join (${code})`, escapeHtml(`${describeError(code, (err as Error).message)} (${code})`));
+    desk = null;
+    throw err;
   }
-  if (c !== client) return;
-  current.startedAt = Date.now();
-  contextTimer = setInterval(renderContext, 1000);
-  renderContext();
-  const present = customer as ParticipantInfo | null; // Set by the participant listener meanwhile.
-  if (present) setStatus('connected', `In call with ${present.name ?? 'customer'}`);
-  else setStatus('waiting', 'Waiting for the customer…');
+  if (info.role !== 'agent') {
+    d.close();
+    desk = null;
+    throw new DeskSignInError('forbidden', `This is a ${info.role} token; the console needs an agent token.`);
+  }
+  profile = info;
+  session = s;
+  const a = info.agent;
+  $('agent-identity').textContent = a ? `${a.name || a.id} · ${a.languages.map((l) => l.toUpperCase()).join(' ')}` : '';
+  $('sign-out').hidden = false;
+  deskEl.hidden = false;
+  renderIdle();
 }
 
-function endCall(detail?: string, state: 'ended' | 'error' = 'ended'): void {
-  const c = client;
-  client = null;
-  c?.leave();
-  exposeForTests(null);
-  if (contextTimer) clearInterval(contextTimer);
-  contextTimer = null;
-  const took = current?.startedAt ? ` after ${formatDuration(Date.now() - current.startedAt)}` : '';
-  const who = customer?.name ?? current?.info?.customer_name ?? 'the customer';
-  current = null;
-  customer = null;
-  renderContext();
-  stage.reset();
-  overtalk.reset();
-  transcript.end();
-  document.body.classList.toggle('has-transcript', !transcript.root.hidden);
-  stage.setPlaceholder('<p class="big">Call ended</p><p>Answer the next customer from the queue.</p>');
-  setBusy(false);
-  setStatus(state, state === 'error' ? 'Call interrupted' : 'Call ended');
-  showAlert(state === 'error' ? 'error' : 'info', escapeHtml(detail ?? `Call with ${who} ended${took}. Ready for the next customer.`));
-  renderQueue();
-  if (state === 'ended') setTimeout(() => getStatus() === 'ended' && setIdleStatus(true), 5000);
+async function start(): Promise<void> {
+  presence.offline('Signed out');
+  setStatus('connecting', 'Signing in…');
+  const form = new SignInForm($('signin'), 'agent', demoFromUrl('agent', params));
+  const auto = params.get('autosignin') === '1' && !!params.get('identity');
+  let s: DeskSession | null = auto ? null : loadSession('agent');
+  let asked: Promise<DeskSession> | null = null;
+  if (auto) {
+    asked = form.ask();
+    void form.submitDemo(demoFromUrl('agent', params));
+  }
+  for (;;) {
+    if (!s) {
+      setStatus('idle', 'Signed out');
+      s = await (asked ?? form.ask());
+      asked = null;
+    }
+    setStatus('connecting', 'Signing in…');
+    try {
+      await connect(s);
+      form.hide();
+      return;
+    } catch (err) {
+      forgetSession('agent');
+      const code = err instanceof DeskSignInError ? err.code : 'error';
+      setStatus('error', `Sign-in refused (${code})`);
+      asked = form.ask();
+      form.showError(`The desk refused this sign-in: ${err instanceof Error ? err.message : String(err)} (${code})`);
+      s = null;
+    }
+  }
 }
 
-window.addEventListener('pagehide', () => client?.leave());
-void signIn();
+function signOut(): void {
+  call.leave();
+  desk?.close();
+  forgetSession('agent');
+  location.href = location.pathname;
+}
+
+$('sign-out').addEventListener('click', signOut);
+window.addEventListener('pagehide', () => {
+  call.leave();
+  desk?.close();
+});
+void start();

@@ -250,7 +250,9 @@ export class CallClient extends Emitter<CallEvents> {
     for (const m of queued) this.send(m);
     // A fresh session (resume refused) starts with captions off; re-sending is harmless otherwise.
     if (this.captions !== null) this.send({ type: 'set_captions', enabled: this.captions });
-    if (!wasPublished || !msg.resumed) {
+    if (this.opts.listenOnly) {
+      // A listen-only supervisor publishes nothing (an offer would be `forbidden`, fatal).
+    } else if (!wasPublished || !msg.resumed) {
       void this.publish();
     } else if (this.pub.signalingState === 'have-local-offer' && !queued.some((m) => m.type === 'offer')) {
       // The offer may have died with the old socket: send it again.

@@ -15,6 +15,8 @@ export interface CallClientOptions {
   videoSource?: TrackSource;
   /** Defaults to `${location.origin with ws}/v1/signal`. */
   signalUrl?: string;
+  /** Receive only (a supervisor's listen token): never create a publisher offer. */
+  listenOnly?: boolean;
 }
 
 export interface CallEvents {

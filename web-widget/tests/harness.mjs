@@ -295,17 +295,83 @@ export async function waitForFlowingMedia(page, timeoutMs) {
 }
 
 /**
- * The demo flow that starts every browser call: the shopper presses "Video call" on the product
- * page and waits; the agent desk answers the first ringing call.
+ * The demo flow that starts every browser call. Agent half: an agent signs in to the console
+ * first (so the call gets routed to them), then accepts the ring. Customer half: the shopper
+ * presses "Video call" on the product page and waits.
  */
 export async function connectCall(customer, agent, base, timeoutMs) {
+  const identity = `expert-${Math.random().toString(36).slice(2, 8)}`;
+  await agentSignIn(agent, base, { identity, name: 'Product expert', languages: ['en', 'es', 'de', 'fr'], timeoutMs });
   await customer.goto(`${base}/`);
   await customer.click('#video-call');
   await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: timeoutMs });
-  await agent.goto(`${base}/agent`);
-  const answer = agent.locator('.answer').first();
-  await answer.waitFor({ state: 'visible', timeout: timeoutMs });
-  await answer.click();
+  await agentWaitRing(agent, timeoutMs);
+  await agentAccept(agent);
+}
+
+// ---- the agent console ------------------------------------------------------------------------
+
+/**
+ * Opens the agent console with demo sign-in (`/agent?identity=…&autosignin=1`, which also sets
+ * the agent's languages and skills) and waits until the agent is available.
+ */
+export async function agentSignIn(page, base, { identity, name = identity, languages = ['en'], skills = [], timeoutMs = 15_000 } = {}) {
+  const q = new URLSearchParams({ identity, name, languages: languages.join(','), skills: skills.join(','), autosignin: '1' });
+  await page.goto(`${base}/agent?${q}`);
+  await page.waitForSelector('#presence[data-state="available"]', { timeout: timeoutMs });
+}
+
+/** Waits for the ring and returns what it shows (the product card's fields, language, VIP, wait). */
+export async function agentWaitRing(page, timeoutMs) {
+  await page.waitForSelector('#ring #ring-accept:not([disabled])', { timeout: timeoutMs });
+  return page.evaluate(() => {
+    const ring = document.getElementById('ring');
+    const field = (name) => ring.querySelector(`[data-field="${name}"]`);
+    const text = (name) => field(name)?.textContent?.trim() ?? null;
+    return {
+      offerId: ring.dataset.offerId,
+      callId: ring.dataset.callId,
+      name: text('name'),
+      language: field('language')?.dataset.lang ?? null,
+      vip: ring.dataset.vip === 'true' && !!field('vip'),
+      waited: text('waited'),
+      skill: text('skill'),
+      title: text('title'),
+      price: text('price'),
+      sku: text('sku'),
+      image: field('image')?.getAttribute('src') ?? null,
+      link: field('link')?.getAttribute('href') ?? null,
+      countdown: document.getElementById('ring-countdown')?.textContent ?? null,
+      text: ring.innerText,
+    };
+  });
+}
+
+export async function agentAccept(page) {
+  await page.click('#ring-accept');
+}
+
+/** Declines the ring; resolves once it is gone. */
+export async function agentDecline(page) {
+  await page.click('#ring-decline');
+  await page.waitForSelector('#ring', { state: 'detached', timeout: 5_000 });
+}
+
+/** Picks a disposition, writes notes and saves the wrap-up; resolves once the server confirmed it. */
+export async function agentWrapUp(page, disposition, notes) {
+  await page.waitForSelector('#wrapup', { timeout: 15_000 });
+  await page.selectOption('#disposition', disposition);
+  if (notes !== undefined) await page.fill('#wrapup-notes', notes);
+  await page.click('#wrapup-save');
+  await page.waitForSelector('#wrapup[data-state="saved"]', { timeout: 10_000 });
+}
+
+/** The agent's presence as the console shows it: { state, label, timer }. */
+export function agentPresence(page) {
+  return page.evaluate(() => {
+    const el = document.getElementById('presence');
+    return { state: el?.dataset.state ?? null, label: el?.querySelector('#presence-label')?.textContent ?? null, timer: el?.querySelector('#presence-timer')?.textContent ?? null };
+  });
 }
 
 /** Simulcast encodings the page's publisher connection is sending: [{ rid, bytesSent, frameWidth }]. */

@@ -32,15 +32,33 @@ async function agentInCall() {
   await page.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
     const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
-    if (url.pathname === '/v1/calls') return json(200, { calls: [{ call_id: 'c1', created_at_ms: now - 5000, customer_name: 'Sam', language: 'en-GB', product: null }] });
-    if (url.pathname === '/v1/desk/token') return json(200, { token: 'desk' });
-    if (url.pathname.endsWith('/answer')) return json(200, { call_id: 'c1', token: 'tok' });
+    if (url.pathname === '/v1/desk/token') return json(200, { token: 'desk', expires_at: 0 });
     const file = url.pathname === '/agent' ? 'agent.html' : url.pathname.slice(1);
     try {
       return route.fulfill({ status: 200, contentType: types[file.split('.').pop()] ?? 'application/octet-stream', body: await readFile(join(distDir, file)) });
     } catch {
       return route.fulfill({ status: 404, body: 'not found' });
     }
+  });
+  // The desk socket: sign in, ring once, hand over the call on accept.
+  await page.routeWebSocket(`ws://localhost:8998/v1/desk/ws`, (ws) => {
+    const send = (o) => ws.send(JSON.stringify(o));
+    const presence = (state) => send({ type: 'presence', state, since_ms: Date.now(), wrap_up_ends_at_ms: null, call_id: state === 'busy' ? 'c1' : null, reason: null });
+    ws.onMessage((text) => {
+      const m = JSON.parse(text);
+      if (m.type === 'sign_in') {
+        send({ type: 'signed_in', role: 'agent', agent: { id: 'agent-1', name: 'Agent', tenant: 'default', languages: ['en'], skills: [] }, dispositions: ['resolved'], wrap_up_s: 60, offer_timeout_s: 15 });
+        presence('available');
+        send({
+          type: 'offer', offer_id: 'o1', call_id: 'c1', expires_at_ms: now + 15_000, timeout_s: 15, waited_s: 5,
+          shopper: { name: 'Sam', language: 'en', vip: false }, skill: null, product: null,
+        });
+      }
+      if (m.type === 'accept') {
+        presence('busy');
+        send({ type: 'accepted', offer_id: 'o1', call_id: 'c1', token: 'tok' });
+      }
+    });
   });
   let socket = null;
   await page.routeWebSocket(`ws://localhost:8998/v1/signal`, (ws) => {
@@ -57,8 +75,8 @@ async function agentInCall() {
       }
     });
   });
-  await page.goto(`${ORIGIN}/agent`);
-  await page.locator('.answer').first().click();
+  await page.goto(`${ORIGIN}/agent?identity=agent-1&autosignin=1`);
+  await page.locator('#ring-accept').click();
   await page.waitForSelector('#call-status[data-state="connected"]', { timeout: 15_000 });
   await page.waitForSelector('#talkover-count', { timeout: 5_000 });
   const send = (o) => socket.send(JSON.stringify({ v: 1, ...o }));
