@@ -299,6 +299,9 @@ export class CallClient extends Emitter<CallEvents> {
       case 'overtalk':
         this.emit('overtalk', msg);
         break;
+      case 'queue':
+        this.emit('queue', msg);
+        break;
       case 'pong':
         this.lastPongAt = Date.now();
         this.emit('pong', { rttMs: typeof msg.ts === 'number' ? Date.now() - msg.ts : null });

@@ -1,6 +1,6 @@
 // Public types of CallClient: options, events, states and errors.
 
-import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource, TranscriptMessage, OvertalkMessage } from './protocol';
+import type { ErrorCode, LeaveReason, ParticipantInfo, TrackKind, TrackSource, TranscriptMessage, OvertalkMessage, QueueMessage } from './protocol';
 
 export type CallState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
@@ -32,6 +32,8 @@ export interface CallEvents {
   transcript: TranscriptMessage;
   /** Live overtalk alerts and their resolution (agents and supervisors only). */
   overtalk: OvertalkMessage;
+  /** The shopper's queue position and wait estimate while no agent has joined (customers only). */
+  queue: QueueMessage;
 }
 
 export class CallError extends Error {

@@ -131,6 +131,19 @@ export interface OvertalkMessage {
   overlap_s?: number;
 }
 
+/**
+ * The shopper's place in the desk queue while waiting for an expert (see signaling/DESK.md).
+ * Sent on join, on every change and at least every 5 s; `estimated_wait_s` is null when nobody
+ * who could take the call is online; `ringing` is true while an agent is being offered the call.
+ */
+export interface QueueMessage {
+  type: 'queue';
+  position: number;
+  estimated_wait_s: number | null;
+  agents_online: number;
+  ringing: boolean;
+}
+
 export type ServerMessage =
   | { type: 'authed'; ref?: string; identity: string; role: Role; call_id: string }
   | {
@@ -153,6 +166,7 @@ export type ServerMessage =
   | { type: 'track_muted'; track_id: string; participant_id: string; muted: boolean }
   | TranscriptMessage
   | OvertalkMessage
+  | QueueMessage
   | { type: 'pong'; ts?: number; server_time_ms: number }
   | { type: 'error'; ref?: string; code: ErrorCode; message: string; fatal: boolean };
 

@@ -148,7 +148,8 @@ describe('showroom web widget against the real server', () => {
         assert.equal(await button.getAttribute('aria-pressed'), 'true');
         const shown = await customer
           .waitForFunction(() => {
-            const el = document.getElementById('caption-text');
+            // The shopper's widget renders in the panel's (open) shadow root.
+            const el = document.querySelector('showroom-panel')?.shadowRoot?.getElementById('caption-text');
             return !!el && !el.hidden && el.textContent.trim().length > 0;
           }, null, { timeout: TRANSCRIPT_TIMEOUT_MS, polling: 250 })
           .then(() => true, () => false);
@@ -365,13 +366,23 @@ describe('showroom web widget against the real server', () => {
             })
           : route.continue(),
       );
+      // Someone is online (so the widget offers the call rather than a callback).
+      await customer.route('**/v1/desk/availability*', (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ tenant: 'default', language: 'en', open: true, agents_online: 1, agents_available: 1, waiting: 0, estimated_wait_s: 0, hours: null, next_open_at_ms: null }),
+        }),
+      );
       await customer.goto(`${server.base}/`);
-      await customer.click('#video-call');
+      await customer.locator('showroom-widget').getByRole('button', { name: 'Video call with an expert' }).click();
+      await customer.locator('showroom-panel .start-video:enabled').click();
       await customer.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
-      const message = await customer.locator('#call-message').innerText();
+      const screen = customer.locator('showroom-panel [data-screen="error"]');
+      const message = await screen.innerText();
       t.diagnostic(`bad call token: ${JSON.stringify(await callStatus(customer))} / ${message}`);
       assert.match(message, /token/i);
-      assert.equal(await customer.locator('#call-message button').isVisible(), true, 'offers a way out');
+      assert.equal(await screen.getByRole('button', { name: 'Try again' }).isVisible(), true, 'offers a way out');
     } finally {
       await customer.context().close();
     }

@@ -218,7 +218,12 @@ async function playwrightDisabledFeatures() {
   return arg ? arg.slice('--disable-features='.length).split(',').filter(Boolean) : [];
 }
 
-export async function launchBrowser(wavPath) {
+/**
+ * Headless Chromium with a fake camera and `wavPath` as the microphone. `grantMedia: false` leaves
+ * out --use-fake-ui-for-media-stream, so camera and microphone follow the context's permissions
+ * (`browser.newContext({ permissions: ['microphone'] })`: the camera is refused).
+ */
+export async function launchBrowser(wavPath, { grantMedia = true } = {}) {
   const theirs = await playwrightDisabledFeatures();
   const features = [...new Set([...theirs, 'WebRtcHideLocalIpsWithMdns'])];
   return chromium.launch({
@@ -233,7 +238,7 @@ export async function launchBrowser(wavPath) {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--use-fake-ui-for-media-stream',
+      ...(grantMedia ? ['--use-fake-ui-for-media-stream'] : []),
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${wavPath}`,
       '--allow-loopback-in-peer-connection',
@@ -302,9 +307,7 @@ export async function waitForFlowingMedia(page, timeoutMs) {
 export async function connectCall(customer, agent, base, timeoutMs) {
   const identity = `expert-${Math.random().toString(36).slice(2, 8)}`;
   await agentSignIn(agent, base, { identity, name: 'Product expert', languages: ['en', 'es', 'de', 'fr'], timeoutMs });
-  await customer.goto(`${base}/`);
-  await customer.click('#video-call');
-  await customer.waitForSelector('#call-status[data-state="waiting"]', { timeout: timeoutMs });
+  await shopperStartCall(customer, base, { timeoutMs });
   await agentWaitRing(agent, timeoutMs);
   await agentAccept(agent);
 }
@@ -374,6 +377,68 @@ export function agentPresence(page) {
   });
 }
 
+// ---- the shopper's widget ---------------------------------------------------------------------
+// static/product.html embeds showroom.js; the widget renders in open shadow roots, which
+// Playwright's CSS and role locators pierce (document.querySelector does not).
+
+/** The widget's status element (`#call-status[data-state]` in the panel's shadow root). */
+export const WIDGET_STATUS = 'showroom-panel #call-status';
+
+/**
+ * Opens the demo product page (`/?lang=&vip=&name=` plus `query`), clicks "Video call with an
+ * expert", passes the device check with "Start video call" (or "Audio only" with `audioOnly`)
+ * and waits for the waiting screen. Throws, saying so, when the widget offers a callback instead
+ * (nobody online for that language) or shows the camera help.
+ */
+export async function shopperStartCall(page, base, { lang, vip, name, query, audioOnly = false, timeoutMs = 15_000 } = {}) {
+  const params = new URLSearchParams(query ?? {});
+  if (lang) params.set('lang', lang);
+  if (vip) params.set('vip', '1');
+  if (name) params.set('name', name);
+  const qs = params.toString();
+  await page.goto(`${base}/${qs ? `?${qs}` : ''}`);
+  await page.locator('showroom-widget').getByRole('button', { name: 'Video call with an expert' }).click();
+  const start = page.locator(audioOnly ? 'showroom-panel .start-audio:enabled' : 'showroom-panel .start-video:enabled');
+  const offline = page.locator('showroom-panel [data-screen="callback"]');
+  const help = page.locator('showroom-panel [data-screen="media-help"]');
+  await start.or(offline).or(help).first().waitFor({ timeout: timeoutMs });
+  if (await offline.isVisible()) throw new Error(`the widget offers a callback instead of a call: ${await offline.innerText()}`);
+  if (await help.isVisible()) throw new Error(`the widget shows the camera help: ${await help.innerText()}`);
+  await start.click();
+  await page.waitForSelector(`${WIDGET_STATUS}[data-state="waiting"]`, { timeout: timeoutMs });
+}
+
+/** Waits until an expert has joined the shopper's call. */
+export async function shopperWaitConnected(page, timeoutMs = 15_000) {
+  await page.waitForSelector(`${WIDGET_STATUS}[data-state="connected"]`, { timeout: timeoutMs });
+}
+
+/** The waiting screen as the shopper sees it: { position, ringing, text }, or null when not waiting. */
+export function shopperQueue(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('showroom-panel')?.shadowRoot?.querySelector('[data-screen="waiting"]');
+    if (!el) return null;
+    return { position: el.dataset.position ? Number(el.dataset.position) : null, ringing: el.dataset.ringing === 'true', text: el.innerText };
+  });
+}
+
+/**
+ * Hangs up with "End call", gives `stars` (1–5) and an optional comment on the rating screen and
+ * waits for the thanks. Returns the call id it rated.
+ */
+export async function shopperEndAndRate(page, stars, comment = '', timeoutMs = 10_000) {
+  const callId = await page.evaluate(() => window.showroomCall?.callId ?? null);
+  await page.locator('showroom-panel #end-call').click();
+  await page.waitForSelector(`${WIDGET_STATUS}[data-state="ended"]`, { timeout: timeoutMs });
+  const rating = page.locator('showroom-panel [data-screen="rating"]');
+  await rating.waitFor({ timeout: timeoutMs });
+  await rating.locator(`input[name="stars"][value="${stars}"]`).check();
+  if (comment) await rating.locator('textarea[name="comment"]').fill(comment);
+  await rating.getByRole('button', { name: 'Send rating' }).click();
+  await page.locator('showroom-panel [data-screen="thanks"]').waitFor({ timeout: timeoutMs });
+  return callId;
+}
+
 /** Simulcast encodings the page's publisher connection is sending: [{ rid, bytesSent, frameWidth }]. */
 export function outboundVideoLayers(page) {
   return page.evaluate(async () => {
@@ -388,10 +453,10 @@ export function outboundVideoLayers(page) {
   });
 }
 
-/** Text of the #call-status element and its data-state. */
+/** Text of the #call-status element and its data-state (the agent's page, or the shopper's widget panel). */
 export function callStatus(page) {
   return page.evaluate(() => {
-    const el = document.getElementById('call-status');
+    const el = document.getElementById('call-status') ?? document.querySelector('showroom-panel')?.shadowRoot?.getElementById('call-status');
     return el ? { state: el.dataset.state, text: el.textContent } : null;
   });
 }
