@@ -63,7 +63,7 @@ export function demoFromUrl(role: DeskRole, params: URLSearchParams): DemoSignIn
 /** A readable reason from a failed sign-in, naming the HTTP status when there is one. */
 export function signInErrorText(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 404) return `Demo sign-in is turned off on this server (404). Paste a token instead.`;
+    if (err.status === 403 || err.status === 404) return `${err.message} (${err.status}). Paste a token instead.`;
     return `${err.message} (${err.status || 'network'})`;
   }
   return err instanceof Error ? err.message : String(err);

@@ -16,7 +16,7 @@ export interface DeskProduct {
 
 export interface AgentProfile {
   id: string;
-  name: string;
+  name: string | null;
   tenant: string;
   languages: string[];
   skills: string[];
@@ -94,12 +94,12 @@ export interface WaitingShopper {
   product: DeskProduct | null;
   offered_to: string | null;
   position: number;
-  name?: string | null;
+  shopper_name?: string | null;
 }
 
 export interface BoardAgent {
   id: string;
-  name: string;
+  name: string | null;
   languages: string[];
   skills: string[];
   presence: Presence;

@@ -76,7 +76,8 @@ export class BoardView {
       el.textContent = formatSeconds(Number(el.dataset['waitedS']) + drift / 1000);
     }
     const updated = document.getElementById('board-updated');
-    if (updated) updated.textContent = drift > 5000 ? `Last update ${formatSeconds(drift / 1000)} ago` : 'Live';
+    // Boards come at least every 2 s: only a stale one is worth mentioning.
+    if (updated) updated.textContent = drift > 5000 ? `Last update ${formatSeconds(drift / 1000)} ago` : '';
   }
 }
 
@@ -101,18 +102,18 @@ function waitingTable(rows: WaitingShopper[]): string {
   const body = [...rows].sort((a, b) => a.position - b.position).map((w) => `
     <tr data-call-id="${escapeHtml(w.call_id)}">
       <td class="num">${w.position}</td>
-      <td>${languageBadge(w.language)}${w.vip ? ' <span class="vip-badge" data-field="vip">★ VIP</span>' : ''}</td>
+      <td>${w.shopper_name ? `${escapeHtml(w.shopper_name)} ` : ''}${languageBadge(w.language)}${w.vip ? ' <span class="vip-badge" data-field="vip">★ VIP</span>' : ''}</td>
       <td class="num" data-waited-s="${w.waited_s}">${formatSeconds(w.waited_s)}</td>
       <td>${productCardHtml(w.product, { compact: true })}</td>
       <td>${w.skill ? escapeHtml(w.skill) : '<span class="muted">—</span>'}</td>
       <td data-field="offered-to">${w.offered_to ? `Ringing <b>${escapeHtml(w.offered_to)}</b>` : '<span class="muted">In queue</span>'}</td>
     </tr>`).join('');
-  return `<table class="board-table" id="waiting-table"><thead><tr><th>#</th><th>Language</th><th>Waited</th><th>Product</th><th>Skill</th><th>Offer</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table class="board-table" id="waiting-table"><thead><tr><th>#</th><th>Shopper</th><th>Waited</th><th>Product</th><th>Skill</th><th>Offer</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function agentsTable(rows: BoardAgent[]): string {
   const order: Record<string, number> = { busy: 0, wrap_up: 1, available: 2, away: 3 };
-  const body = [...rows].sort((a, b) => (order[a.presence] ?? 9) - (order[b.presence] ?? 9) || a.name.localeCompare(b.name)).map((a) => `
+  const body = [...rows].sort((a, b) => (order[a.presence] ?? 9) - (order[b.presence] ?? 9) || (a.name ?? a.id).localeCompare(b.name ?? b.id)).map((a) => `
     <tr data-agent="${escapeHtml(a.id)}" data-presence="${escapeHtml(a.presence)}">
       <td><b>${escapeHtml(a.name || a.id)}</b> <span class="muted small">${escapeHtml(a.id)}</span></td>
       <td>${a.languages.map((l) => languageBadge(l, 'agent-language')).join(' ')}</td>

@@ -327,29 +327,34 @@ describe('showroom web widget against the real server', () => {
   });
 
   test('error states are shown, not hung on', async (t) => {
-    // 1. Answering a call that does not exist: the desk shows the HTTP error.
-    const agent = await newPage('agent-unknown-call');
+    // 1. A token for another role pasted into the console: refused, naming the role, before the desk is asked.
+    const agent = await newPage('agent-wrong-token');
     try {
-      await agent.goto(`${server.base}/agent?call=no-such-call-0000`);
-      await agent.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
-      const alert = await agent.locator('#desk-alert').innerText();
-      t.diagnostic(`unknown call: ${JSON.stringify(await callStatus(agent))} / ${alert}`);
-      assert.match(`${(await callStatus(agent)).text} ${alert}`, /\b4\d\d\b/, 'the error names the HTTP status');
-      assert.equal(await agent.locator('#desk-alert').isVisible(), true);
+      const created = await fetch(`${server.base}/v1/calls`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.json());
+      await agent.goto(`${server.base}/agent`);
+      await agent.fill('#signin-token', created.token);
+      await agent.click('#signin-token-submit');
+      const error = agent.locator('#signin-error');
+      await error.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      t.diagnostic(`customer token on the desk: ${await error.innerText()}`);
+      assert.match(await error.innerText(), /role “customer”/);
+      assert.equal(await agent.locator('#desk').isVisible(), false, 'the console stays closed');
     } finally {
       await agent.context().close();
     }
 
-    // 2. A desk token the server does not accept: the queue shows a sign-in error.
+    // 2. A desk token the server does not accept: the desk socket refuses it and the console says why.
     const badDesk = await newPage('agent-bad-token');
     try {
       await badDesk.route('**/v1/desk/token*', (route) =>
         route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ token: 'not-a-valid-token' }) }),
       );
-      await badDesk.goto(`${server.base}/agent`);
+      await badDesk.goto(`${server.base}/agent?identity=bad&autosignin=1`);
       await badDesk.waitForSelector('#call-status[data-state="error"]', { timeout: UI_TIMEOUT_MS });
       t.diagnostic(`bad desk token: ${JSON.stringify(await callStatus(badDesk))}`);
-      assert.equal(await badDesk.locator('#desk-alert').isVisible(), true);
+      assert.equal(await badDesk.locator('#signin-error').isVisible(), true);
+      assert.match(await badDesk.locator('#signin-error').innerText(), /token_invalid/, 'names the code');
+      assert.equal(await badDesk.locator('#desk').isVisible(), false, 'the console stays closed');
     } finally {
       await badDesk.context().close();
     }
