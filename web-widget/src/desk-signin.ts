@@ -167,7 +167,7 @@ export class SignInForm {
       const claims = peekToken(token);
       if (!token) return this.showError('Paste a token first.');
       if (claims.role && claims.role !== this.role && claims.role !== 'admin') {
-        return this.showError(`This is a token for the role “${claims.role}”; this page needs a ${this.role} token.`);
+        return this.showError(`This is a token for the role “${claims.role}”; this page needs ${this.role === 'agent' ? 'an agent' : 'a supervisor'} token.`);
       }
       if (claims.exp !== null && claims.exp * 1000 <= Date.now()) return this.showError('This token has expired. Mint a new one.');
       this.finish({ token, role: this.role, demo: null });

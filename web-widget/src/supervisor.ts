@@ -81,13 +81,14 @@ async function start(): Promise<void> {
   const auto = params.get('autosignin') === '1' && !!params.get('identity');
   let s: DeskSession | null = auto ? null : loadSession('supervisor');
   let asked: Promise<DeskSession> | null = null;
+  let refused = false;
   if (auto) {
     asked = form.ask();
     void form.submitDemo(demoFromUrl('supervisor', params));
   }
   for (;;) {
     if (!s) {
-      setConnection('idle', 'Signed out');
+      if (!refused) setConnection('idle', 'Signed out'); // After a refusal the error stays up while they retry.
       s = await (asked ?? form.ask());
       asked = null;
     }
@@ -101,6 +102,7 @@ async function start(): Promise<void> {
       const code = err instanceof DeskSignInError ? err.code : 'error';
       setConnection('error', `Sign-in refused (${code})`);
       asked = form.ask();
+      refused = true;
       form.showError(`The desk refused this sign-in: ${err instanceof Error ? err.message : String(err)} (${code})`);
       s = null;
     }
