@@ -74,16 +74,21 @@ export function decodePng(buf) {
 
 /**
  * Compares two screenshots: { sameSize, differing, total, fraction } where `differing` counts
- * pixels whose channels differ by more than `tolerance` (0–255).
+ * pixels whose channels differ by more than `tolerance` (0–255). With `opaqueInA`, only pixels
+ * fully opaque in `a` count: in an `omitBackground` shot of an element that is where the element
+ * itself painted (its rounded corners show whatever the page has behind them).
  */
-export function comparePngs(a, b, tolerance = 0) {
+export function comparePngs(a, b, { tolerance = 0, opaqueInA = false } = {}) {
   const x = decodePng(a);
   const y = decodePng(b);
   if (x.width !== y.width || x.height !== y.height) {
     return { sameSize: false, sizes: [`${x.width}x${x.height}`, `${y.width}x${y.height}`], differing: Infinity, total: x.width * x.height, fraction: 1 };
   }
   let differing = 0;
+  let total = 0;
   for (let i = 0; i < x.rgba.length; i += 4) {
+    if (opaqueInA && x.rgba[i + 3] !== 255) continue;
+    total++;
     for (let k = 0; k < 4; k++) {
       if (Math.abs(x.rgba[i + k] - y.rgba[i + k]) > tolerance) {
         differing++;
@@ -91,6 +96,5 @@ export function comparePngs(a, b, tolerance = 0) {
       }
     }
   }
-  const total = x.width * x.height;
   return { sameSize: true, sizes: [`${x.width}x${x.height}`], differing, total, fraction: differing / total };
 }

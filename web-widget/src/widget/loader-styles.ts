@@ -1,12 +1,13 @@
 // Styles of what the tag draws before a click: the button and the panel frame. They live inside
 // shadow roots only. `:host` rules are !important because the page's own !important rules (say
 // `* { all: revert !important }`) reach the host element; inside the shadow root nothing of the
-// page applies except inherited values, which `all: initial` on the host cuts off.
+// page applies except inherited values, which `all: initial` on the host cuts off, and the host's
+// ::first-line/::first-letter, which only exist on block containers: hence flex hosts.
 
 export const HOST_RESET = 'all: initial !important;';
 
 export const BASE_CSS = `
-:host { all: initial !important; display: inline-block !important; vertical-align: middle !important;
+:host { all: initial !important; display: inline-flex !important; vertical-align: top !important;
   --sr-accent: var(--showroom-accent, #0b6e5f); --sr-accent-text: var(--showroom-accent-text, #ffffff);
   --sr-ink: #16181d; --sr-muted: #5d6370; --sr-line: #e3e0da; --sr-soft: #f4f2ee; --sr-danger: #c9362a; }
 :host([hidden]) { display: none !important; }
@@ -26,7 +27,7 @@ svg { display: inline-block; flex: none; }
 .btn.primary { background: var(--sr-accent); color: var(--sr-accent-text); }
 .btn.primary:hover:not(:disabled) { filter: brightness(.92); }
 .btn.ghost { background: transparent; box-shadow: inset 0 0 0 1.5px var(--sr-line); }
-.launch { padding: 16px 22px; font-size: 17px; border-radius: 14px; min-width: 280px;
+.launch { padding: 16px 22px; font-size: 17px; border-radius: 14px; min-width: 280px; white-space: nowrap;
   box-shadow: 0 10px 24px -12px rgba(0, 0, 0, .55); }
 .launch.floating { border-radius: 999px; min-width: 0; padding: 14px 20px; }
 .spinner { width: 34px; height: 34px; border-radius: 50%; margin: 0 auto 12px;
@@ -58,7 +59,7 @@ p { margin: 0; }
 /** The panel's host: fixed at the bottom right of the viewport, above the page. */
 export const PANEL_HOST_CSS = `
 :host { all: initial !important; position: fixed !important; right: 12px !important; bottom: 12px !important;
-  z-index: 2147483000 !important; display: block !important; }
+  z-index: 2147483000 !important; display: flex !important; }
 `;
 
 /** The button's host when `data-position="floating"`. */

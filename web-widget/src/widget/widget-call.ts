@@ -114,7 +114,7 @@ export class WidgetCall {
 
   private restoreStatus(): void {
     if (this.expert) this.host.setStatus('connected', `Connected with ${this.expert.name ?? 'your expert'}`);
-    else this.host.setStatus('waiting', 'Waiting for an expert…');
+    else this.host.setStatus('waiting', 'Waiting in line');
   }
 
   private showWaiting(place: QueuePlace | null): void {
