@@ -4,6 +4,7 @@
 //! This crate is the only place (with the service edge) that knows JSON. It knows nothing about
 //! sockets, WebRTC or rooms: the service feeds it frames and executes the [`Request`]s it returns.
 
+pub mod desk;
 pub mod error;
 pub mod protocol;
 pub mod session;

@@ -293,6 +293,17 @@ pub enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         overlap_s: Option<f64>,
     },
+    /// The shopper's place in the queue while no agent has joined (sent on join, on every
+    /// change and at least every 5 s). See `DESK.md`.
+    Queue {
+        /// 1-based among the calls that compete for the same agents.
+        position: u32,
+        /// `None` while no agent who could take the call is online.
+        estimated_wait_s: Option<f64>,
+        agents_online: u32,
+        /// An agent is being offered the call right now.
+        ringing: bool,
+    },
     Pong {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ts: Option<f64>,

@@ -235,6 +235,7 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
             kind: full.then_some(OvertalkKind::Interruption),
             overlap_s: full.then_some(1.6),
         },
+        ServerMessage::Queue { position: 2, estimated_wait_s: full.then_some(42.5), agents_online: 3, ringing: full },
         ServerMessage::Pong { ts: full.then_some(1_700_000_000_123.0), server_time_ms: 1_700_000_000_456 },
         ServerMessage::Error { r#ref: r("4"), code: ErrorCode::CallFull, message: "full".into(), fatal: true },
     ];
@@ -251,10 +252,11 @@ fn server_messages(full: bool) -> Vec<ServerMessage> {
         ServerMessage::TrackMuted { .. } => 9,
         ServerMessage::Transcript { .. } => 10,
         ServerMessage::Overtalk { .. } => 11,
-        ServerMessage::Pong { .. } => 12,
-        ServerMessage::Error { .. } => 13,
+        ServerMessage::Queue { .. } => 12,
+        ServerMessage::Pong { .. } => 13,
+        ServerMessage::Error { .. } => 14,
     };
-    assert!(msgs.iter().map(order).eq(0..14));
+    assert!(msgs.iter().map(order).eq(0..15));
     msgs
 }
 

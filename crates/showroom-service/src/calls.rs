@@ -290,10 +290,20 @@ impl CallRegistry {
         let call = calls.get_mut(call_id)?;
         let member = call.members.remove(participant_id)?;
         call.tracks.retain(|t| t.participant_id != participant_id);
-        if call.members.is_empty() && call.answered_by.is_some() {
+        // An answered call ends with its last member; an unanswered one when its shopper
+        // leaves (they gave up waiting).
+        if call.members.is_empty() && (call.answered_by.is_some() || member.info.role == Role::Customer) {
             calls.remove(call_id);
         }
         Some(member.info)
+    }
+
+    /// Drops a call nobody answered and nobody is in.
+    pub fn drop_unanswered(&self, call_id: &str) {
+        let mut calls = self.lock();
+        if calls.get(call_id).is_some_and(|c| c.answered_by.is_none() && c.members.is_empty()) {
+            calls.remove(call_id);
+        }
     }
 
     pub fn send_to(&self, call_id: &str, participant_id: &str, msg: ServerMessage) {

@@ -24,6 +24,8 @@ pub struct Config {
     pub redaction: RedactionConfig,
     pub qa: QaConfig,
     pub recording: RecordingConfig,
+    pub desk: crate::desk::DeskConfig,
+    pub routing: showroom_routing::RoutingConfig,
 }
 
 /// Each party's audio recorded as Ogg/Opus from the RTP payloads, for reviewers.
@@ -319,6 +321,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("SHOWROOM_DATA_DIR", "store.data_dir"),
     ("SHOWROOM_RECORDING_ENABLED", "recording.enabled"),
     ("SHOWROOM_RECORDING_RETENTION_DAYS", "recording.retention_days"),
+    ("SHOWROOM_WRAP_UP_S", "desk.wrap_up_s"),
+    ("SHOWROOM_OFFER_TIMEOUT_S", "routing.offer_timeout_s"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -375,6 +379,8 @@ impl Config {
                 "SHOWROOM_ASR_ENABLED" => self.asr.enabled = parse(var, &v)?,
                 "SHOWROOM_RECORDING_ENABLED" => self.recording.enabled = parse(var, &v)?,
                 "SHOWROOM_RECORDING_RETENTION_DAYS" => self.recording.retention_days = parse(var, &v)?,
+                "SHOWROOM_WRAP_UP_S" => self.desk.wrap_up_s = parse(var, &v)?,
+                "SHOWROOM_OFFER_TIMEOUT_S" => self.routing.offer_timeout_s = parse(var, &v)?,
                 "SHOWROOM_ASR_MODEL" => self.asr.model = v,
                 "SHOWROOM_ASR_MODEL_PATH" => self.asr.model_path = Some(PathBuf::from(v)),
                 "SHOWROOM_MODELS_DIR" => self.asr.models_dir = PathBuf::from(v),

@@ -28,7 +28,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
     }
 }
 
-pub struct ApiError(ErrorCode, String);
+pub struct ApiError(pub(crate) ErrorCode, pub(crate) String);
 
 impl ApiError {
     /// Status, stable code and message, for APIs that render errors themselves.
@@ -58,12 +58,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/signal", get(signal))
         .route("/v1/calls", post(create_call).get(list_calls))
         .route("/v1/calls/{call_id}/answer", post(answer_call))
-        .route("/v1/desk/token", get(desk_token))
         .route("/v1/review/token", get(review_token))
         .merge(crate::review_api::routes())
+        .merge(crate::desk::routes())
         .route_service("/", ServeFile::new(dir.join("product.html")))
         .route_service("/agent", ServeFile::new(dir.join("agent.html")))
         .route_service("/review", ServeFile::new(dir.join("review.html")))
+        .route_service("/supervisor", ServeFile::new(dir.join("supervisor.html")))
         .fallback_service(pages)
         .with_state(state)
 }
@@ -97,7 +98,7 @@ pub(crate) fn bearer(headers: &HeaderMap, state: &AppState) -> Result<Claims, Ap
     Ok(state.keys.verify(token.trim(), unix_ms() / 1000)?)
 }
 
-fn require_role(claims: &Claims, allowed: &[Role]) -> Result<(), ApiError> {
+pub(crate) fn require_role(claims: &Claims, allowed: &[Role]) -> Result<(), ApiError> {
     if allowed.contains(&claims.role) {
         Ok(())
     } else {
@@ -117,15 +118,21 @@ struct NewCall {
     language: Option<String>,
     #[serde(default)]
     product: Option<ProductContext>,
+    /// A shopper the shop marks as VIP: routed ahead (`[routing] vip_weight_s`).
+    #[serde(default)]
+    vip: bool,
+    /// Product category, matched against agents' skills.
+    #[serde(default)]
+    skill: Option<String>,
 }
 
-fn bounded(s: Option<String>, max: usize) -> Option<String> {
+pub(crate) fn bounded(s: Option<String>, max: usize) -> Option<String> {
     s.map(|s| s.chars().take(max).collect())
 }
 
 async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCall>>) -> Result<Response, ApiError> {
-    let NewCall { tenant, name, language, product } =
-        body.map(|b| b.0).unwrap_or(NewCall { tenant: None, name: None, language: None, product: None });
+    let NewCall { tenant, name, language, product, vip, skill } =
+        body.map(|b| b.0).unwrap_or(NewCall { tenant: None, name: None, language: None, product: None, vip: false, skill: None });
     let tenant = bounded(tenant, 64).filter(|t| !t.is_empty()).unwrap_or_else(|| "default".to_owned());
     let product = product.map(|p| ProductContext {
         sku: bounded(p.sku, 128),
@@ -141,11 +148,24 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         language: language.clone(),
         product: product.clone(),
     });
+    let routed_language = crate::desk::primary_language(language.as_deref());
+    state.desk.enqueue(crate::desk::state::QueuedCall {
+        id: call_id.clone(),
+        tenant: tenant.clone(),
+        language: routed_language,
+        skill: bounded(skill, 32).map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()),
+        vip,
+        shopper_name: customer_name.clone(),
+        product: product.clone().map(|p| showroom_signaling::desk::ProductCard { sku: p.sku, title: p.title, url: p.url, image: p.image, price: p.price }),
+        since_ms: unix_ms(),
+        declined_by: Default::default(),
+        offer: None,
+    });
     let product = product.unwrap_or_default();
     state.journal.write(showroom_store::LiveWrite::CallCreated {
         call: showroom_store::NewCall {
             id: showroom_store::CallId(call_id.clone()),
-            tenant: showroom_store::TenantId(tenant),
+            tenant: showroom_store::TenantId(tenant.clone()),
             shopper_id: None,
             shopper_name: customer_name,
             agent: None,
@@ -156,10 +176,22 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
             created_at: crate::now(),
         },
     });
-    let identity = format!("shopper-{}", &call_id[3..]);
-    let (token, exp) = state.mint(identity, Role::Customer, Some(call_id.clone()))?;
+    let iat = unix_ms() / 1000;
+    let exp = iat + state.config.auth.token_ttl_s;
+    let claims = Claims {
+        sub: format!("shopper-{}", &call_id[3..]),
+        role: Role::Customer,
+        call: Some(call_id.clone()),
+        name: None,
+        listen_only: false,
+        tenant: Some(tenant),
+        iat,
+        exp,
+    };
+    let token = state.keys.mint(&claims)?;
+    let queue = state.desk.queue_message_for(&call_id);
     tracing::info!(call = %call_id, "call created");
-    Ok((StatusCode::CREATED, Json(json!({"call_id": call_id, "token": token, "participant_token_expires_at": exp}))).into_response())
+    Ok((StatusCode::CREATED, Json(json!({"call_id": call_id, "token": token, "participant_token_expires_at": exp, "queue": queue}))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -182,6 +214,7 @@ async fn answer_call(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
     require_role(&claims, &[Role::Agent])?;
     match state.calls.answer(&call_id, &claims.sub) {
         Ok(()) => {
+            state.desk.taken(&call_id);
             let (token, _) = state.mint(claims.sub.clone(), Role::Agent, Some(call_id.clone()))?;
             state.journal.write(showroom_store::LiveWrite::CallAnswered {
                 call: showroom_store::CallId(call_id.clone()),
@@ -202,15 +235,6 @@ struct DeskQuery {
     /// Reviewer tokens only: the shop whose calls they review (default `default`).
     #[serde(default)]
     tenant: Option<String>,
-}
-
-async fn desk_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQuery>) -> Result<Response, ApiError> {
-    if !state.config.demo.enabled {
-        return Err(ApiError(ErrorCode::Forbidden, "demo sign-in is disabled; mint tokens with `showroom token`".into()));
-    }
-    let identity = bounded(q.identity, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "agent".into());
-    let (token, exp) = state.mint(identity, Role::Agent, None)?;
-    Ok(Json(json!({"token": token, "expires_at": exp})).into_response())
 }
 
 /// Demo sign-in for the review pages: a reviewer token for one tenant.

@@ -7,6 +7,7 @@
 
 pub mod calls;
 pub mod config;
+pub mod desk;
 mod http;
 pub mod journal;
 mod live;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub(crate) recorder: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<recorder::RecorderMsg>>,
     /// QA rubrics: the default under `""`, then per tenant.
     pub rubrics: std::collections::BTreeMap<String, showroom_qa::Rubric>,
+    /// The queue in front of the calls, agents' presence and offers.
+    pub desk: desk::Desk,
 }
 
 impl AppState {
@@ -111,6 +114,8 @@ pub enum ServiceError {
     Store(#[from] showroom_store::StoreError),
     #[error(transparent)]
     Config(config::ConfigError),
+    #[error(transparent)]
+    Desk(#[from] desk::DeskError),
 }
 
 /// Wall-clock now for stored records.
@@ -141,6 +146,12 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
     };
     let rubrics = config.qa.load().map_err(ServiceError::Config)?;
     let journal = journal::Journal::open(&config.store).await?;
+    let desk = desk::Desk::new(config.desk.clone(), config.routing.clone(), &registry)?;
+    if let Some(store) = journal.sink().store().await {
+        if let Err(e) = desk.load(&store).await {
+            tracing::warn!(error = %e, "agent profiles and callbacks not loaded from the store");
+        }
+    }
     let (sfu, events) = Sfu::start(config.sfu.clone(), sfu_metrics)?;
     let listener = TcpListener::bind(config.http.bind).await.map_err(|source| ServiceError::Bind { addr: config.http.bind, source })?;
     let http_addr = listener.local_addr().map_err(ServiceError::Serve)?;
@@ -155,8 +166,10 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
         live: std::sync::OnceLock::new(),
         recorder: std::sync::OnceLock::new(),
         rubrics,
+        desk,
     });
     tokio::spawn(dispatch_sfu_events(state.clone(), events));
+    tokio::spawn(desk::run(state.clone()));
     let transcripts = state.config.asr.enabled && live::start(&state);
     if let Some(ended) = recorder::start(&state, transcripts) {
         let _ = state.recorder.set(ended);

@@ -316,7 +316,11 @@ async fn call_record(State(state): State<Arc<AppState>>, headers: HeaderMap, Pat
         .iter()
         .map(|p| json!({"id": p.participant, "role": p.role, "name": p.display_name, "joined_at": p.joined_at, "left_at": p.left_at}))
         .collect();
-    Ok(Json(json!({"call": call_json(&record), "participants": participants})).into_response())
+    let wrap_up = store.wrap_up_of(&record.id).await?;
+    let rating = store.rating_of(&record.id).await?;
+    let wrap_up = wrap_up.map(|w| json!({"agent": w.agent, "disposition": w.disposition, "notes": w.notes, "saved_at": w.saved_at}));
+    let rating = rating.map(|r| json!({"stars": r.stars, "comment": r.comment, "rated_at": r.rated_at}));
+    Ok(Json(json!({"call": call_json(&record), "participants": participants, "wrap_up": wrap_up, "rating": rating})).into_response())
 }
 
 async fn segments(State(state): State<Arc<AppState>>, headers: HeaderMap, Path(call): Path<String>) -> Result<Response, ReviewError> {

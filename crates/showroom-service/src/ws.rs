@@ -207,8 +207,10 @@ impl Connection {
                     participants: attached.participants,
                     tracks: attached.tracks,
                 };
+                // A shopper waiting for an agent hears where they stand right away.
+                let queue = if claims.role == Role::Customer { self.state.desk.queue_message_for(&call_id) } else { None };
                 self.joined = Some(Joined { call_id, participant_id: attached.participant_id, generation: attached.generation, mailbox: attached.mailbox });
-                Ok(vec![reply])
+                Ok([reply].into_iter().chain(queue).collect())
             }
             Request::PublisherOffer { sdp, tracks } => {
                 let (_, pid) = self.ids()?;
@@ -289,7 +291,12 @@ impl Connection {
 
 /// Takes a participant out of the registry and the SFU and tells the rest of the call.
 pub async fn remove_participant(state: &AppState, call_id: &str, participant_id: &str, reason: LeaveReason) {
-    if state.calls.remove(call_id, participant_id).is_some() {
+    if let Some(info) = state.calls.remove(call_id, participant_id) {
+        match info.role {
+            Role::Customer if state.desk.is_queued(call_id) => state.desk.abandon(call_id, unix_ms()),
+            Role::Agent => state.desk.agent_left_call(&info.identity, call_id, unix_ms()),
+            _ => {}
+        }
         state.journal.write(showroom_store::LiveWrite::ParticipantLeft {
             call: showroom_store::CallId(call_id.to_owned()),
             participant: showroom_store::ParticipantId(participant_id.to_owned()),
