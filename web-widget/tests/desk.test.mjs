@@ -243,4 +243,58 @@ describe('support desk against the real server', () => {
       for (const p of [ana, ben, shopper, supervisor]) await p.context().close();
     }
   });
+  test('a missed ring sets Away with a way back; A accepts; the agent hangs up; wrap-up runs out by itself', async (t) => {
+    // A server of its own with short timers: offers time out after 3 s, wrap-up lasts 4 s.
+    const quick = await startServer(requireServerBinary(), { env: { SHOWROOM_OFFER_TIMEOUT_S: '3', SHOWROOM_WRAP_UP_S: '4' }, logName: 'server-desk-timers.log' });
+    const dana = await newPage('dana');
+    let shopper = await newPage('shopper-timers');
+    try {
+      await agentSignIn(dana, quick.base, { identity: 'dana', name: 'Dana', languages: ['de'] });
+      await shopperStartCall(shopper, quick.base, { lang: 'de', name: 'Jonas' });
+      const ring = await agentWaitRing(dana, UI_TIMEOUT_MS);
+      assert.equal(ring.language, 'de');
+
+      await t.test('an unanswered ring goes away and sets the agent Away, saying why', async () => {
+        await dana.waitForSelector('#ring', { state: 'detached', timeout: 8_000 });
+        await dana.waitForSelector('#presence[data-state="away"]', { timeout: 3_000 });
+        assert.match(await dana.locator('#presence-label').textContent(), /missed/i);
+        const alert = dana.locator('#desk-alert');
+        assert.match(await alert.innerText(), /missed a call/i);
+        await dana.screenshot({ path: join(artifactsDir, 'desk-missed.png') });
+        await alert.getByRole('button', { name: 'Go available' }).click();
+        await dana.waitForSelector('#presence[data-state="available"]', { timeout: 5_000 });
+      });
+
+      await t.test('back to available, the next shopper rings; the A key accepts', async () => {
+        // The server does not offer a call again to an agent who let it time out, so the first
+        // shopper (nobody else speaks German here) gives up and a second one calls.
+        await shopper.context().close();
+        shopper = await newPage('shopper-timers-2');
+        await shopperStartCall(shopper, quick.base, { lang: 'de', name: 'Mia' });
+        const next = await agentWaitRing(dana, UI_TIMEOUT_MS);
+        assert.notEqual(next.callId, ring.callId);
+        assert.equal(next.name, 'Mia');
+        await dana.keyboard.press('a');
+        await shopperWaitConnected(shopper, UI_TIMEOUT_MS);
+        const media = await waitForFlowingMedia(dana, MEDIA_TIMEOUT_MS);
+        assert.ok(media.ok, `agent receives: ${JSON.stringify(media.last)}`);
+      });
+
+      await t.test('the agent hangs up; wrap-up ends by itself and the form stays to be saved', async () => {
+        await dana.click('#end-call');
+        await dana.waitForSelector('#wrapup', { timeout: 5_000 });
+        await dana.waitForSelector('#presence[data-state="wrap_up"]', { timeout: 5_000 });
+        assert.match(await dana.locator('.wrapup-summary').textContent(), /You ended the call/);
+        await dana.waitForSelector('#presence[data-state="available"]', { timeout: 8_000 });
+        await dana.waitForSelector('#wrapup[data-state="late"]', { timeout: 2_000 });
+        await agentWrapUp(dana, 'resolved', 'Late notes still count.');
+        await dana.waitForSelector('#wrapup', { state: 'detached', timeout: 5_000 });
+        await dana.waitForSelector('#idle-host .idle-card[data-state="available"]', { timeout: 5_000 });
+      });
+    } finally {
+      await shopper.context().close();
+      await dana.context().close();
+      await quick.stop();
+    }
+  });
 });
