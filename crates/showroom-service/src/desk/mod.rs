@@ -238,6 +238,13 @@ impl Desk {
         }
     }
 
+    /// Tells every console of `agent` their presence as it stands.
+    fn announce_presence(&self, agent: &str) {
+        if let Some(entry) = self.state.agent(agent) {
+            self.send_agent(agent, Self::presence_message(&entry));
+        }
+    }
+
     fn set_presence(&self, agent: &str, change: PresenceChange, now_ms: u64) -> Option<AgentEntry> {
         let entry = self.state.set_presence(agent, change, now_ms)?;
         self.send_agent(agent, Self::presence_message(&entry));

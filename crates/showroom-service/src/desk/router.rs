@@ -212,7 +212,9 @@ impl Desk {
             recent.truncate(20);
         }
         lock(&self.told).remove(&call.id);
-        self.set_presence(agent, PresenceChange { presence: Presence::Busy, call: Some(call.id.clone()), wrap_up_ends_ms: None, reason: None }, now);
+        // Told after `accepted` (see `ws::handle_agent`), so the console joins before it shows busy.
+        self.state.set_presence(agent, PresenceChange { presence: Presence::Busy, call: Some(call.id.clone()), wrap_up_ends_ms: None, reason: None }, now);
+        self.changed();
         tracing::info!(call = %call.id, agent, waited_s = waited, "call accepted");
         Ok(DeskServerMessage::Accepted { offer_id: offer.id, call_id: call.id, token })
     }
@@ -239,7 +241,8 @@ impl Desk {
         });
         if let Some(a) = self.state.agent(agent) {
             if a.presence == Presence::WrapUp && a.call.as_deref() == Some(call_id) {
-                self.set_presence(agent, PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }, unix_ms());
+                self.state.set_presence(agent, PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }, unix_ms());
+                self.changed();
             }
         }
         tracing::info!(call = %call_id, agent, disposition, "wrap-up saved");

@@ -121,8 +121,13 @@ pub(crate) async fn serve(socket: WebSocket, app: Arc<AppState>) {
                     (Who::Agent(agent), Ok(m)) => handle_agent(&app, agent, m),
                     (Who::Supervisor, Ok(_)) => Some(error("forbidden", "supervisors only watch the board")),
                 };
+                // These change presence; the reply goes first, then the new presence.
+                let moved = matches!(reply, Some(DeskServerMessage::Accepted { .. } | DeskServerMessage::WrapUpSaved { .. }));
                 if let Some(r) = reply {
                     let _ = out.send(r);
+                }
+                if let (true, Who::Agent(agent)) = (moved, &who) {
+                    desk.announce_presence(agent);
                 }
             }
         }
