@@ -54,14 +54,31 @@ try {
   await product.waitForTimeout(2200);
   await shot(product, 'product-waiting');
 
+  // The agent console: a ring with the product card, then an accept that comes too late.
   const agent = await ctx.newPage();
-  await mock(agent, { answerStatus: 404 });
-  await agent.goto(`${ORIGIN}/agent`);
-  await agent.waitForSelector('.answer');
+  await mock(agent);
+  await agent.routeWebSocket(`ws://localhost:8999/v1/desk/ws`, (ws) => {
+    const send = (o) => ws.send(JSON.stringify(o));
+    ws.onMessage((text) => {
+      const m = JSON.parse(text);
+      if (m.type === 'sign_in') {
+        send({ type: 'signed_in', role: 'agent', agent: { id: 'ana', name: 'Ana', tenant: 'default', languages: ['es', 'en'], skills: ['headphones'] }, tenant: 'default', dispositions: ['resolved', 'sale'], wrap_up_s: 60, offer_timeout_s: 15 });
+        send({ type: 'presence', state: 'available', since_ms: Date.now() - 95_000, wrap_up_ends_at_ms: null, call_id: null, reason: null });
+        send({
+          type: 'offer', offer_id: 'o1', call_id: 'c1', expires_at_ms: Date.now() + 15_000, timeout_s: 15, waited_s: 42,
+          shopper: { name: 'Lucía', language: 'es', vip: true }, skill: 'headphones',
+          product: { sku: 'ARIA-ANC-GRA', title: 'Aria ANC Wireless Headphones', url: `${ORIGIN}/`, image: `${ORIGIN}/headphones.svg`, price: '€279.00' },
+        });
+      }
+      if (m.type === 'accept') send({ type: 'error', code: 'offer_expired', message: 'the offer closed meanwhile' });
+    });
+  });
+  await agent.goto(`${ORIGIN}/agent?identity=ana&autosignin=1`);
+  await agent.waitForSelector('#ring');
   await agent.waitForTimeout(1500);
-  await shot(agent, 'agent-queue');
-  await agent.click('.answer');
-  await agent.waitForSelector('#call-status[data-state="error"]');
+  await shot(agent, 'agent-ring');
+  await agent.click('#ring-accept');
+  await agent.waitForSelector('#desk-alert:not([hidden])');
   await shot(agent, 'agent-error');
 
   const denied = await ctx.newPage();
