@@ -18,7 +18,8 @@ async function mock(page, { answerStatus = 200 } = {}) {
   await page.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
     const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
-    if (url.pathname === '/v1/calls' && route.request().method() === 'POST') return json(201, { call_id: 'c9', token: 'tok', participant_token_expires_at: 0 });
+    if (url.pathname === '/v1/calls' && route.request().method() === 'POST') return json(201, { call_id: 'c9', token: 'tok', participant_token_expires_at: 0, queue: { position: 2, estimated_wait_s: 95, agents_online: 2 } });
+    if (url.pathname === '/v1/desk/availability') return json(200, { tenant: 'default', language: 'en', open: true, agents_online: 2, agents_available: 0, waiting: 1, estimated_wait_s: 95, hours: null, next_open_at_ms: null });
     if (url.pathname === '/v1/calls') return json(200, { calls: waiting });
     if (url.pathname === '/v1/desk/token') return json(200, { token: 'desk' });
     if (url.pathname.endsWith('/answer')) return json(answerStatus, answerStatus === 200 ? { call_id: 'c1', token: 'tok' } : { error: { code: 'unknown_call', message: 'no such call' } });
@@ -35,7 +36,10 @@ async function mock(page, { answerStatus = 200 } = {}) {
       const m = JSON.parse(text);
       const send = (o) => ws.send(JSON.stringify({ v: 1, ...o }));
       if (m.type === 'auth') send({ type: 'authed', identity: 'x', role: 'customer', call_id: 'c9' });
-      if (m.type === 'join') send({ type: 'joined', participant_id: 'p1', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
+      if (m.type === 'join') {
+        send({ type: 'joined', participant_id: 'p1', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
+        send({ type: 'queue', position: 2, estimated_wait_s: 95, agents_online: 2, ringing: false });
+      }
     });
   });
 }
@@ -49,8 +53,9 @@ try {
   await mock(product);
   await product.goto(`${ORIGIN}/`);
   await shot(product, 'product');
-  await product.click('#video-call');
-  await product.waitForSelector('#call-status[data-state="waiting"]');
+  await product.locator('showroom-widget button').click();
+  await product.locator('showroom-panel .start-video:enabled').click();
+  await product.waitForSelector('showroom-panel #call-status[data-state="waiting"]');
   await product.waitForTimeout(2200);
   await shot(product, 'product-waiting');
 
@@ -87,8 +92,8 @@ try {
   });
   await mock(denied);
   await denied.goto(`${ORIGIN}/`);
-  await denied.click('#video-call');
-  await denied.waitForSelector('#call-status[data-state="error"]');
+  await denied.locator('showroom-widget button').click();
+  await denied.waitForSelector('showroom-panel [data-screen="media-help"]');
   await shot(denied, 'product-denied');
 
   const mobile = await browser.newContext({ viewport: { width: 390, height: 780 }, isMobile: true });

@@ -16,8 +16,16 @@ const callUi: CallUiModule = {
       styled.add(host.shadow);
     }
     const flow = new ShopperFlow(host);
+    // Leaving the page leaves the call at once (the expert is not left waiting for a timeout).
+    const leave = () => flow.stop();
+    window.addEventListener('pagehide', leave);
     void flow.begin();
-    return flow;
+    return {
+      stop() {
+        window.removeEventListener('pagehide', leave);
+        flow.stop();
+      },
+    };
   },
 };
 

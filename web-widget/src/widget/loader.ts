@@ -111,6 +111,7 @@ function init(script: HTMLScriptElement | null): void {
   // ---- the panel (created on first open) ----
   let panel: { host: HTMLElement; shadow: ShadowRoot; body: HTMLElement; status: HTMLElement; closeButton: HTMLButtonElement } | null = null;
   let session: CallUiSession | null = null;
+  let opened = false;
   let closable = true;
   let loading: Promise<CallUiModule> | null = null;
 
@@ -186,7 +187,7 @@ function init(script: HTMLScriptElement | null): void {
       showLoadError(p, err);
       return;
     }
-    if (p.host.hidden) return; // Closed while loading.
+    if (!opened || session) return; // Closed (or started) while loading.
     const host: CallUiHost = {
       shadow: p.shadow,
       body: p.body,
@@ -205,8 +206,9 @@ function init(script: HTMLScriptElement | null): void {
   const api: ShowroomApi = {
     version: '1',
     open() {
+      if (opened) return;
+      opened = true;
       const p = ensurePanel();
-      if (!p.host.hidden && session) return;
       p.host.hidden = false;
       launch.setAttribute('aria-expanded', 'true');
       emit('open');
@@ -214,7 +216,8 @@ function init(script: HTMLScriptElement | null): void {
       p.closeButton.focus();
     },
     close() {
-      if (!panel || panel.host.hidden) return;
+      if (!panel || !opened) return;
+      opened = false;
       session?.stop();
       session = null;
       closable = true;
