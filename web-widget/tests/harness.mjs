@@ -424,9 +424,10 @@ export function shopperQueue(page) {
 
 /**
  * Hangs up with "End call", gives `stars` (1–5) and an optional comment on the rating screen and
- * waits for the thanks. Returns the call id it rated.
+ * waits for the thanks. Returns the call id it rated. `screenshot`: a path for the filled-in
+ * rating panel, taken before it is sent.
  */
-export async function shopperEndAndRate(page, stars, comment = '', timeoutMs = 10_000) {
+export async function shopperEndAndRate(page, stars, comment = '', timeoutMs = 10_000, { screenshot } = {}) {
   const callId = await page.evaluate(() => window.showroomCall?.callId ?? null);
   await page.locator('showroom-panel #end-call').click();
   await page.waitForSelector(`${WIDGET_STATUS}[data-state="ended"]`, { timeout: timeoutMs });
@@ -434,6 +435,7 @@ export async function shopperEndAndRate(page, stars, comment = '', timeoutMs = 1
   await rating.waitFor({ timeout: timeoutMs });
   await rating.locator(`input[name="stars"][value="${stars}"]`).check();
   if (comment) await rating.locator('textarea[name="comment"]').fill(comment);
+  if (screenshot) await page.locator('showroom-panel').screenshot({ path: screenshot });
   await rating.getByRole('button', { name: 'Send rating' }).click();
   await page.locator('showroom-panel [data-screen="thanks"]').waitFor({ timeout: timeoutMs });
   return callId;

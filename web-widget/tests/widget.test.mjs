@@ -257,6 +257,64 @@ describe('shopper widget', () => {
     }
   });
 
+  test('the line, from queue frames (mocked server): position, honest wait bands, ringing, and no expert left', async () => {
+    const origin = 'http://localhost:8997';
+    const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', map: 'application/json' };
+    const page = await newPage('queue-ui');
+    try {
+      await page.route(`${origin}/**`, async (route) => {
+        const url = new URL(route.request().url());
+        const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+        if (url.pathname === '/v1/desk/availability') return json(200, { tenant: 'default', language: 'en', open: true, agents_online: 2, agents_available: 0, waiting: 2, estimated_wait_s: 200, hours: null, next_open_at_ms: null });
+        if (url.pathname === '/v1/calls') return json(201, { call_id: 'CA_mock', token: 'tok', participant_token_expires_at: 0, queue: { position: 3, estimated_wait_s: 200, agents_online: 2 } });
+        const file = url.pathname === '/' ? 'product.html' : url.pathname.slice(1);
+        try {
+          return route.fulfill({ status: 200, contentType: types[file.split('.').pop()] ?? 'application/octet-stream', body: readFileSync(join(distDir, file)) });
+        } catch {
+          return route.fulfill({ status: 404, body: 'not found' });
+        }
+      });
+      let socket = null;
+      await page.routeWebSocket(`ws://localhost:8997/v1/signal`, (ws) => {
+        socket = ws;
+        ws.onMessage((text) => {
+          const m = JSON.parse(text);
+          const send = (o) => ws.send(JSON.stringify({ v: 1, ...o }));
+          if (m.type === 'auth') send({ type: 'authed', identity: 'shopper-1', role: 'customer', call_id: 'CA_mock' });
+          if (m.type === 'join') send({ type: 'joined', participant_id: 'PA_me', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
+        });
+      });
+      const queue = (o) => socket.send(JSON.stringify({ v: 1, type: 'queue', agents_online: 2, ringing: false, ...o }));
+      const line = async () => (await page.locator('showroom-panel [data-screen="waiting"]').innerText()).replace(/\s+/g, ' ');
+
+      await shopperStartCall(page, origin);
+      assert.match(await line(), /You are number 3 in line\. Expected wait: about 3 minutes\./);
+      await page.locator('showroom-panel').screenshot({ path: shot('widget-queue-position.png') });
+      queue({ position: 2, estimated_wait_s: 80 });
+      await page.waitForFunction(() => document.querySelector('showroom-panel').shadowRoot.querySelector('[data-screen="waiting"]').dataset.position === '2');
+      assert.match(await line(), /You are number 2 in line\. Expected wait: about a minute\./);
+      queue({ position: 1, estimated_wait_s: 12 });
+      await page.waitForFunction(() => document.querySelector('showroom-panel').shadowRoot.querySelector('[data-screen="waiting"]').dataset.position === '1');
+      assert.match(await line(), /You are number 1 in line — next up\. Expected wait: any moment now\./);
+      queue({ position: 1, estimated_wait_s: 1900 });
+      await page.waitForFunction(() => /more than 20 minutes/.test(document.querySelector('showroom-panel').shadowRoot.querySelector('.queue-wait').textContent));
+      queue({ position: 1, estimated_wait_s: 0, ringing: true });
+      await page.waitForFunction(() => document.querySelector('showroom-panel').shadowRoot.querySelector('[data-screen="waiting"]').dataset.ringing === 'true');
+      assert.match(await line(), /An expert is being connected…/);
+      assert.equal(await page.locator('showroom-panel .ask-callback').isVisible(), false);
+      // Everyone signed out: no estimate, say so, and offer the callback.
+      queue({ position: 1, estimated_wait_s: null, agents_online: 0 });
+      await page.locator('showroom-panel .ask-callback').waitFor({ state: 'visible' });
+      assert.match(await line(), /No expert is online right now/);
+      await page.locator('showroom-panel .ask-callback').click();
+      await page.locator('showroom-panel [data-screen="callback"]').waitFor();
+      assert.equal(await page.locator(WIDGET_STATUS).getAttribute('data-state'), 'offline');
+      assert.equal(await page.evaluate(() => window.showroomCall), null, 'the call was left');
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test('nobody online for my language: hours in my time zone, then a callback the desk sees', async (t) => {
     const before = await availability(server.base, 'fi');
     t.diagnostic(`availability(fi): ${JSON.stringify(before)}`);
@@ -417,8 +475,8 @@ describe('shopper widget', () => {
       t.diagnostic(`states: ${states.join(' → ')}`);
       assert.ok(states.includes('reconnecting'), `never showed reconnecting: ${states.join(' → ')}`);
 
-      const callId = await shopperEndAndRate(shopper, 4, 'Ana showed me the fold — very helpful.');
-      await shopper.locator('showroom-panel').screenshot({ path: shot('widget-rating.png') });
+      const callId = await shopperEndAndRate(shopper, 4, 'Ana showed me the fold — very helpful.', 10_000, { screenshot: shot('widget-rating.png') });
+      await shopper.locator('showroom-panel').screenshot({ path: shot('widget-thanks.png') });
       assert.match(callId ?? '', /^CA_/);
       const names = events.map((e) => e.name);
       assert.deepEqual(names.filter((n, i) => names.indexOf(n) === i), ['open', 'queued', 'connected', 'ended', 'rated']);
