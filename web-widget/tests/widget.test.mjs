@@ -315,30 +315,19 @@ describe('shopper widget', () => {
     }
   });
 
-  test('nobody online for my language: hours in my time zone, then a callback the desk sees', async (t) => {
+  test('nobody online for my language: a callback, which the supervisor board lists', async (t) => {
     const before = await availability(server.base, 'fi');
     t.diagnostic(`availability(fi): ${JSON.stringify(before)}`);
     assert.equal(before.agents_online, 0, 'expected nobody online for Finnish');
     const page = await newPage('callback', { timezoneId: 'America/New_York' });
     const supervisor = await newPage('supervisor');
     try {
-      // The hours as the server would send them for a shop in Berlin (the demo config has none).
-      await page.route('**/v1/desk/availability*', async (route) => {
-        const real = await (await route.fetch()).json();
-        real.hours = { timezone: 'Europe/Berlin', weekly: [{ day: 'mon', open: '09:00', close: '18:00' }, { day: 'tue', open: '09:00', close: '18:00' }] };
-        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) });
-      });
       await page.goto(`${server.base}/?lang=fi-FI&name=Aino`);
       await page.locator('showroom-widget').getByRole('button', { name: 'Video call with an expert' }).click();
       const screen = page.locator('showroom-panel [data-screen="callback"]');
       await screen.waitFor({ timeout: UI_TIMEOUT_MS });
       const text = await screen.innerText();
-      assert.match(text, /No expert who speaks Finnish is online right now|not in right now/);
-      assert.match(text, /time zone \(America\/New York\)/);
-      // 09:00–18:00 in Berlin is 3:00 AM – 12:00 PM in New York (both on winter time in December).
-      assert.match(text, /Monday\s+3:00\s?AM – 12:00\s?PM/);
-      assert.match(text, /Tuesday\s+3:00\s?AM – 12:00\s?PM/);
-      await page.locator('showroom-panel').screenshot({ path: shot('widget-callback.png') });
+      assert.match(text, /No expert who speaks Finnish is online right now\./);
 
       // Required fields are checked before anything is sent.
       await screen.getByRole('button', { name: 'Request a callback' }).click();
@@ -369,6 +358,41 @@ describe('shopper widget', () => {
     } finally {
       await page.context().close();
       await supervisor.context().close();
+    }
+  });
+
+  test('the shop is closed: its hours in my time zone, when it opens again, and the callback form', async (t) => {
+    // A server whose only opening is two days from now, 09:00–18:00 in Berlin.
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+    const berlinToday = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', weekday: 'short' }).format(new Date()).toLowerCase().slice(0, 3);
+    const openDay = days[(days.indexOf(berlinToday) + 2) % 7];
+    const dir = mkdtempSync(join(tmpdir(), 'showroom-widget-closed-'));
+    const config = join(dir, 'showroom.toml');
+    writeFileSync(config, `[desk.hours.default]\ntimezone = "Europe/Berlin"\nweekly = ["${openDay} 09:00-18:00"]\n`);
+    const closed = await startServer(requireServerBinary(), { logName: 'widget-closed-server.log', env: { SHOWROOM_CONFIG: config, SHOWROOM_DATA_DIR: join(dir, 'data') } });
+    const page = await newPage('closed', { timezoneId: 'America/New_York' });
+    try {
+      const a = await availability(closed.base, 'en');
+      t.diagnostic(`availability: ${JSON.stringify(a)}`);
+      assert.equal(a.open, false);
+      await page.goto(`${closed.base}/`);
+      await page.locator('showroom-widget').getByRole('button', { name: 'Video call with an expert' }).click();
+      const screen = page.locator('showroom-panel [data-screen="callback"]');
+      await screen.waitFor({ timeout: UI_TIMEOUT_MS });
+      const text = (await screen.innerText()).replace(/\s+/g, ' ');
+      t.diagnostic(text);
+      const weekday = new Intl.DateTimeFormat('en-US', { weekday: 'long', timeZone: 'America/New_York' }).format(a.next_open_at_ms);
+      assert.match(text, /Our experts are not in right now\./);
+      assert.match(text, /time zone \(America\/New York\)/);
+      // 09:00–18:00 in Berlin is 3:00 AM – 12:00 PM in New York (both on winter time in December).
+      assert.match(text, new RegExp(`We open again ${weekday} 3:00\\sAM \\(in \\d+ (hours|days)\\)`));
+      assert.match(text, new RegExp(`${weekday} 3:00\\sAM – 12:00\\sPM`));
+      assert.equal(await screen.getByRole('button', { name: 'Request a callback' }).isVisible(), true);
+      await page.locator('showroom-panel').screenshot({ path: shot('widget-callback.png') });
+    } finally {
+      await page.context().close();
+      await closed.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

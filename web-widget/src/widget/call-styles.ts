@@ -18,7 +18,7 @@ input[type="text"]:focus, select:focus, textarea:focus { border-color: var(--sr-
   background: var(--sr-accent); color: var(--sr-accent-text); font-size: 26px; font-weight: 800; }
 
 /* device check */
-.preview { position: relative; aspect-ratio: 4 / 3; border-radius: 12px; overflow: hidden; background: #1b1f25; }
+.preview { position: relative; aspect-ratio: 16 / 9; border-radius: 12px; overflow: hidden; background: #1b1f25; }
 .preview-video { width: 100%; height: 100%; object-fit: cover; transform: scaleX(-1); display: block; }
 .preview-wait { position: absolute; inset: 0; display: grid; place-content: center; gap: 6px; padding: 20px; text-align: center;
   color: #d9dde3; font-size: 14px; }
@@ -41,7 +41,7 @@ input[type="text"]:focus, select:focus, textarea:focus { border-color: var(--sr-
 .hours-table th { text-align: left; font-weight: 600; padding: 2px 12px 2px 0; }
 .hours-table td { text-align: right; padding: 2px 0; font-variant-numeric: tabular-nums; }
 .hours-table tr.today th, .hours-table tr.today td { color: var(--sr-accent); }
-.callback-form { display: grid; gap: 10px; }
+.callback-form, .rating-form { display: grid; gap: 10px; }
 .form-title { font-weight: 600; }
 
 /* rating */

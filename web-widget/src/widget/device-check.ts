@@ -73,11 +73,12 @@ export class DeviceCheck {
     root.innerHTML = `
       <div class="screen device-check" data-screen="device-check">
         <p class="big" id="sr-check-title">Check your camera and microphone</p>
+        <p class="muted small">This is what the expert will see. Say something: the bar shows your microphone works.</p>
         <div class="preview">
           <video class="preview-video" autoplay playsinline muted aria-label="Your camera preview"></video>
           <div class="preview-wait"><div class="spinner"></div><span>Starting your camera… allow access if your browser asks.</span></div>
         </div>
-        <div class="meter-row"><span class="meter-label">Microphone</span>
+        <div class="meter-row"><span class="meter-label">Mic level</span>
           <span class="meter" role="img" aria-label="Microphone level"><span class="meter-bar"></span></span></div>
         <div class="pickers">
           <label>Camera <select class="pick-camera"></select></label>

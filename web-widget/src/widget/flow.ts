@@ -67,7 +67,7 @@ export class ShopperFlow implements CallUiSession {
 
   private showOffline(reason: string): void {
     this.clear();
-    this.host.setStatus('offline', 'No expert online');
+    this.host.setStatus('offline', this.availability && !this.availability.open ? 'Closed now' : 'No expert online');
     showCallbackForm(this.host.body, {
       config: this.host.config(),
       availability: this.availability,
