@@ -132,6 +132,8 @@ pub struct BoardAgent {
     pub presence: Presence,
     pub since_ms: u64,
     pub call_id: Option<String>,
+    /// The call this agent is being offered right now.
+    pub ringing_for: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,13 +1,10 @@
 //! What the load generator drives. Showroom today; another SFU (Janus VideoRoom) is a new
 //! variant with its own `call_pair` and `snapshot`, the rest of the generator unchanged.
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{bail, Context};
-use showroom_testkit::{CallClient, Gateway, Kind};
+use showroom_testkit::{CallClient, Gateway, Kind, SpawnedGateway};
 
 use crate::proc_stats;
 
@@ -15,7 +12,8 @@ use crate::proc_stats;
 pub type Participant = CallClient;
 
 pub enum Target {
-    Showroom { gateway: Gateway, pid: Option<u32>, child: Option<Child> },
+    /// `child`: the process, when the generator started it (stopped on drop).
+    Showroom { gateway: Gateway, pid: Option<u32>, child: Option<SpawnedGateway> },
 }
 
 /// Gateway counters at one instant.
@@ -66,12 +64,6 @@ fn parse_buckets(metrics: &str, name: &str) -> Vec<(f64, u64)> {
         .collect()
 }
 
-fn free_port() -> anyhow::Result<(u16, u16)> {
-    let tcp = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let udp = UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
-    Ok((tcp, udp))
-}
-
 impl Target {
     pub fn showroom(url: &str, pid: Option<u32>) -> Target {
         Target::Showroom { gateway: Gateway::from_base(url), pid, child: None }
@@ -79,25 +71,8 @@ impl Target {
 
     /// Starts `bin serve` on free loopback ports and waits for `/healthz`.
     pub async fn spawn_showroom(bin: &Path) -> anyhow::Result<Target> {
-        let (http, udp) = free_port()?;
-        let http_addr: SocketAddr = ([127, 0, 0, 1], http).into();
-        let child = Command::new(bin)
-            .args(["serve", "--http", &http_addr.to_string(), "--udp", &format!("127.0.0.1:{udp}")])
-            .env("SHOWROOM_TOKEN_SECRET", "sfu-load-secret")
-            .env("SHOWROOM_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let pid = child.id();
-        let gateway = Gateway::new(http_addr);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while gateway.get_text("/healthz").await.is_err() {
-            if Instant::now() > deadline {
-                bail!("gateway did not become healthy");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(Target::Showroom { gateway, pid: Some(pid), child: Some(child) })
+        let spawned = SpawnedGateway::start(bin, &[]).await?;
+        Ok(Target::Showroom { gateway: spawned.gateway.clone(), pid: Some(spawned.pid()), child: Some(spawned) })
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -136,16 +111,6 @@ impl Target {
                     rss_bytes: pid.and_then(proc_stats::rss_bytes),
                 })
             }
-        }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let Target::Showroom { child, .. } = self;
-        if let Some(c) = child {
-            let _ = c.kill();
-            let _ = c.wait();
         }
     }
 }

@@ -226,6 +226,29 @@ async fn an_unanswered_ring_moves_on_and_the_agent_is_set_away() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_only_one_agent_can_serve_is_not_stranded() -> Result<()> {
+    let (_gw_state, gw) = start_gateway_with(|c| {
+        c.routing.offer_timeout_s = 1.0;
+        c.desk.decline_cooldown_s = 1;
+    })
+    .await;
+    let mut only = agent(&gw, "only", "sv", "").await?;
+    let (call, _, _customer) = shopper(&gw, json!({"language": "sv"})).await?;
+    // A missed ring: away; back at the desk, the same shopper rings again.
+    only.expect("offer", |o| o["call_id"] == call.as_str()).await?;
+    only.expect("presence", |p| p["state"] == "away").await?;
+    only.send(json!({"type": "presence", "state": "available"})).await?;
+    let offer = only.expect("offer", |o| o["call_id"] == call.as_str()).await?;
+    // A decline holds for the cool-down, then the shopper rings again.
+    let declined_at = std::time::Instant::now();
+    only.send(json!({"type": "decline", "offer_id": offer["offer_id"]})).await?;
+    only.expect("offer_closed", |c| c["reason"] == "declined").await?;
+    only.expect("offer", |o| o["call_id"] == call.as_str()).await?;
+    assert!(declined_at.elapsed() >= Duration::from_millis(900), "re-offered after {:?}", declined_at.elapsed());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vip_goes_first_and_shoppers_hear_their_place_and_estimate() -> Result<()> {
     let (_gw_state, gw) = start_gateway_with(|_| {}).await;
     let t = desk_token(&gw, "identity=solo&languages=de").await?;
@@ -288,12 +311,15 @@ async fn the_supervisor_board_shows_queues_agents_calls_and_callbacks_and_listen
     let (waiting_call, _, _waiting) = shopper(&gw, json!({"language": "it", "vip": true, "product": product()})).await?;
     let b = board.expect("board", |b| b["waiting"].as_array().is_some_and(|w| w.len() == 1)).await?;
     assert_eq!(b["waiting"][0]["call_id"], waiting_call.as_str());
+    assert_eq!(b["waiting"][0]["position"], 1);
     assert_eq!(b["waiting"][0]["vip"], true);
     assert_eq!(b["waiting"][0]["product"]["sku"], "ARIA-ANC-GRA");
     assert_eq!(b["queues"][0], json!({"language": "it", "waiting": 1, "longest_wait_s": b["queues"][0]["longest_wait_s"], "agents_available": 0, "agents_online": 0}));
 
     let mut gia = agent(&gw, "gia", "it", "").await?;
     let offer = gia.expect("offer", |_| true).await?;
+    let b = board.expect("board", |b| b["agents"][0]["ringing_for"] == waiting_call.as_str()).await?;
+    assert_eq!(b["waiting"][0]["offered_to"], "gia");
     gia.send(json!({"type": "accept", "offer_id": offer["offer_id"]})).await?;
     gia.expect("accepted", |_| true).await?;
     let b = board.expect("board", |b| b["calls"].as_array().is_some_and(|c| c.len() == 1)).await?;

@@ -8,7 +8,9 @@
 pub mod client;
 pub mod media;
 pub mod peer;
+pub mod spawn;
 
 pub use client::{CallClient, Gateway};
+pub use spawn::SpawnedGateway;
 pub use peer::{Kind, Outbound, Peer, PeerEvent, ReceivedRtp};
 pub use rtc::rtp::packet::Packet as RtpPacket;

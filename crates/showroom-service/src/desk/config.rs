@@ -12,6 +12,9 @@ pub struct DeskConfig {
     pub wrap_up_s: u32,
     /// The codes an agent picks from at wrap-up.
     pub dispositions: Vec<String>,
+    /// How long an agent's decline keeps a call from being offered to them again. After it,
+    /// a shopper only they can serve is offered to them once more rather than stranded.
+    pub decline_cooldown_s: u32,
     /// Average call length assumed for wait estimates until calls have been measured.
     pub expected_handle_s: f64,
     /// Time from ring to accept assumed until measured.
@@ -27,6 +30,7 @@ impl Default for DeskConfig {
         Self {
             wrap_up_s: 60,
             dispositions: ["resolved", "sale", "follow_up", "escalated", "no_resolution"].map(String::from).to_vec(),
+            decline_cooldown_s: 60,
             expected_handle_s: 240.0,
             expected_answer_s: 8.0,
             hours: BTreeMap::new(),

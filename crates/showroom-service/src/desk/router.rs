@@ -49,7 +49,8 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-pub(super) fn routing_snapshot(s: &DeskSnapshot, now_ms: u64) -> Snapshot {
+/// What routing sees; declines older than `decline_cooldown_ms` are forgotten.
+fn to_routing(s: &DeskSnapshot, now_ms: u64, decline_cooldown_ms: u64) -> Snapshot {
     Snapshot {
         now_s: secs(now_ms),
         calls: s
@@ -62,7 +63,12 @@ pub(super) fn routing_snapshot(s: &DeskSnapshot, now_ms: u64) -> Snapshot {
                 skill: c.skill.clone(),
                 vip: c.vip,
                 since_s: secs(c.since_ms),
-                declined_by: c.declined_by.clone(),
+                declined_by: c
+                    .declined_by
+                    .iter()
+                    .filter(|(_, at)| now_ms.saturating_sub(**at) < decline_cooldown_ms)
+                    .map(|(agent, _)| agent.clone())
+                    .collect(),
                 offered: c.offer.is_some(),
             })
             .collect(),
@@ -82,6 +88,10 @@ pub(super) fn routing_snapshot(s: &DeskSnapshot, now_ms: u64) -> Snapshot {
 }
 
 impl Desk {
+    fn routing_snapshot(&self, s: &DeskSnapshot, now_ms: u64) -> Snapshot {
+        to_routing(s, now_ms, u64::from(self.config.decline_cooldown_s) * 1000)
+    }
+
     pub(crate) fn tick(&self, app: &AppState, now: u64) {
         let snapshot = self.state.snapshot();
         for offer in snapshot.offers.iter().filter(|o| o.expires_ms <= now) {
@@ -104,7 +114,7 @@ impl Desk {
         }
 
         let snapshot = self.state.snapshot();
-        let offers = route(&routing_snapshot(&snapshot, now), &self.routing);
+        let offers = route(&self.routing_snapshot(&snapshot, now), &self.routing);
         let timeout_ms = (self.routing.offer_timeout_s * 1000.0) as u64;
         for o in offers {
             let entry = OfferEntry {
@@ -139,7 +149,8 @@ impl Desk {
     }
 
     fn offer_timed_out(&self, offer: &OfferEntry, now: u64) {
-        let Some(offer) = self.state.close_offer(&offer.id, true) else { return };
+        // Not a decline: the agent is set away, and may take the call when back.
+        let Some(offer) = self.state.close_offer(&offer.id, None) else { return };
         let tenant = self.state.agent(&offer.agent).map(|a| a.card.tenant).unwrap_or_default();
         self.metrics.offers.with_label_values(&[&tenant, "timeout"]).inc();
         tracing::info!(call = %offer.call, agent = %offer.agent, "offer not answered; agent set away");
@@ -160,7 +171,7 @@ impl Desk {
 
     pub(crate) fn decline(&self, agent: &str, offer_id: &str) -> Result<DeskServerMessage, (&'static str, String)> {
         let offer = self.own_offer(agent, offer_id)?;
-        let offer = self.state.close_offer(&offer.id, true).ok_or(("offer_expired", "the offer closed meanwhile".to_owned()))?;
+        let offer = self.state.close_offer(&offer.id, Some(unix_ms())).ok_or(("offer_expired", "the offer closed meanwhile".to_owned()))?;
         let tenant = self.state.agent(agent).map(|a| a.card.tenant).unwrap_or_default();
         self.metrics.offers.with_label_values(&[&tenant, "declined"]).inc();
         tracing::info!(call = %offer.call, agent, "offer declined");
@@ -171,7 +182,7 @@ impl Desk {
     pub(crate) fn accept(&self, app: &AppState, agent: &str, offer_id: &str) -> Result<DeskServerMessage, (&'static str, String)> {
         let now = unix_ms();
         let offer = self.own_offer(agent, offer_id)?;
-        self.state.close_offer(&offer.id, false).ok_or(("offer_expired", "the offer closed meanwhile".to_owned()))?;
+        self.state.close_offer(&offer.id, None).ok_or(("offer_expired", "the offer closed meanwhile".to_owned()))?;
         let (call, _) = self.state.dequeue(&offer.call).ok_or(("unknown_call", "the shopper has left".to_owned()))?;
         if app.calls.answer(&call.id, agent).is_err() {
             return Err(("unknown_call", "the shopper has left".into()));
@@ -252,7 +263,7 @@ impl Desk {
     /// Where `call_id` stands, as the shopper is told.
     fn queue_status(&self, snapshot: &DeskSnapshot, call_id: &str, now: u64) -> Option<QueueTold> {
         let call = snapshot.calls.iter().find(|c| c.id == call_id)?;
-        let position = showroom_routing::position(&routing_snapshot(snapshot, now), call_id, &self.routing)? as u32;
+        let position = showroom_routing::position(&self.routing_snapshot(snapshot, now), call_id, &self.routing)? as u32;
         let (online, free) = self.capacity(snapshot, &call.tenant, &call.language);
         let (handle, answer) = self.observed_times(&call.tenant);
         let estimate = Desk::estimate_wait_s(position - 1, free, online, handle, answer);
@@ -311,7 +322,7 @@ impl Desk {
     /// The supervisor board of one tenant.
     pub(crate) fn board(&self, tenant: &str, now: u64) -> DeskServerMessage {
         let snapshot = self.state.snapshot();
-        let routing = routing_snapshot(&snapshot, now);
+        let routing = self.routing_snapshot(&snapshot, now);
         let mut languages: Vec<String> = snapshot.calls.iter().filter(|c| c.tenant == tenant).map(|c| c.language.clone()).collect();
         languages.extend(snapshot.agents.iter().filter(|a| a.card.tenant == tenant && a.connections > 0).flat_map(|a| a.card.languages.clone()));
         languages.sort();
@@ -360,6 +371,7 @@ impl Desk {
                 presence: a.presence,
                 since_ms: a.since_ms,
                 call_id: a.call.clone(),
+                ringing_for: a.offer.as_ref().and_then(|id| snapshot.offers.iter().find(|o| &o.id == id)).map(|o| o.call.clone()),
             })
             .collect();
         let mut calls: Vec<BoardCall> = lock(&self.live_calls)

@@ -3,7 +3,7 @@
 //! can keep it in a shared engine. Every method is one atomic step; the routing decision itself
 //! is made outside, by `showroom_routing::route` over a [`DeskSnapshot`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use showroom_signaling::desk::{AgentCard, Presence, ProductCard};
@@ -20,7 +20,9 @@ pub struct QueuedCall {
     pub shopper_name: Option<String>,
     pub product: Option<ProductCard>,
     pub since_ms: u64,
-    pub declined_by: BTreeSet<String>,
+    /// Agents who declined this call, and when (a decline holds for `[desk]
+    /// decline_cooldown_s`, so a shopper only one agent can serve is not stranded).
+    pub declined_by: BTreeMap<String, u64>,
     /// The offer out for this call.
     pub offer: Option<String>,
 }
@@ -88,8 +90,8 @@ pub trait DeskState: Send + Sync {
     fn snapshot(&self) -> DeskSnapshot;
     /// Rings `agent` for `call` if both are still free for it.
     fn place_offer(&self, offer: OfferEntry) -> bool;
-    /// Closes an offer; `declined` remembers the agent on the call so it is not offered again.
-    fn close_offer(&self, offer_id: &str, declined: bool) -> Option<OfferEntry>;
+    /// Closes an offer; `declined_at` remembers the agent's decline on the call.
+    fn close_offer(&self, offer_id: &str, declined_at: Option<u64>) -> Option<OfferEntry>;
 }
 
 #[derive(Default)]
@@ -111,11 +113,11 @@ impl InProcessDesk {
     }
 }
 
-fn unlink_offer(d: &mut Data, offer: &OfferEntry, declined: bool) {
+fn unlink_offer(d: &mut Data, offer: &OfferEntry, declined_at: Option<u64>) {
     if let Some(c) = d.calls.get_mut(&offer.call) {
         c.offer = None;
-        if declined {
-            c.declined_by.insert(offer.agent.clone());
+        if let Some(at) = declined_at {
+            c.declined_by.insert(offer.agent.clone(), at);
         }
     }
     if let Some(a) = d.agents.get_mut(&offer.agent) {
@@ -133,7 +135,7 @@ impl DeskState for InProcessDesk {
         let call = d.calls.remove(call_id)?;
         let offer = call.offer.as_ref().and_then(|o| d.offers.remove(o));
         if let Some(o) = &offer {
-            unlink_offer(&mut d, o, false);
+            unlink_offer(&mut d, o, None);
         }
         Some((call, offer))
     }
@@ -165,7 +167,7 @@ impl DeskState for InProcessDesk {
         }
         let offer = entry.offer.clone().and_then(|o| d.offers.remove(&o));
         if let Some(o) = &offer {
-            unlink_offer(&mut d, o, false);
+            unlink_offer(&mut d, o, None);
         }
         if matches!(d.agents.get(agent).map(|a| a.presence), Some(Presence::Available | Presence::Away)) {
             d.agents.remove(agent);
@@ -204,7 +206,7 @@ impl DeskState for InProcessDesk {
 
     fn place_offer(&self, offer: OfferEntry) -> bool {
         let mut d = self.lock();
-        let call_free = d.calls.get(&offer.call).is_some_and(|c| c.offer.is_none() && !c.declined_by.contains(&offer.agent));
+        let call_free = d.calls.get(&offer.call).is_some_and(|c| c.offer.is_none());
         let agent_free = d.agents.get(&offer.agent).is_some_and(AgentEntry::routable);
         if !(call_free && agent_free) {
             return false;
@@ -219,10 +221,10 @@ impl DeskState for InProcessDesk {
         true
     }
 
-    fn close_offer(&self, offer_id: &str, declined: bool) -> Option<OfferEntry> {
+    fn close_offer(&self, offer_id: &str, declined_at: Option<u64>) -> Option<OfferEntry> {
         let mut d = self.lock();
         let offer = d.offers.remove(offer_id)?;
-        unlink_offer(&mut d, &offer, declined);
+        unlink_offer(&mut d, &offer, declined_at);
         Some(offer)
     }
 }

@@ -199,7 +199,7 @@ fn change_presence(desk: &Desk, agent: &str, wanted: Presence) -> Option<DeskSer
     }
     if wanted == Presence::Away {
         // A ring that is out goes to someone else at once.
-        if let Some(offer) = current.offer.as_deref().and_then(|o| desk.state.close_offer(o, false)) {
+        if let Some(offer) = current.offer.as_deref().and_then(|o| desk.state.close_offer(o, None)) {
             desk.send_agent(agent, DeskServerMessage::OfferClosed { offer_id: offer.id, call_id: offer.call, reason: OfferClosed::Declined });
         }
     }
