@@ -38,7 +38,7 @@ svg { display: inline-block; flex: none; }
   background: #fff; border-radius: 18px; overflow: hidden;
   box-shadow: 0 30px 80px -20px rgba(0, 0, 0, .5), 0 0 0 1px rgba(0, 0, 0, .08); }
 .head { display: flex; align-items: center; gap: 10px; padding: 12px 12px 12px 16px; border-bottom: 1px solid var(--sr-line); }
-.head strong { font-size: 15px; font-weight: 700; }
+.head strong { font-size: 15px; font-weight: 700; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .status { margin-left: auto; display: inline-flex; align-items: center; gap: 7px; white-space: nowrap;
   font-size: 12px; font-weight: 600; padding: 4px 10px 4px 9px; border-radius: 999px; background: var(--sr-soft); color: var(--sr-muted); }
 .status::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: #9aa0a8; }
