@@ -441,6 +441,37 @@ describe('shopper widget', () => {
     }
   });
 
+  test('no camera, then the microphone fails too: audio only is offered, then a callback', async () => {
+    const page = await newPage('no-camera');
+    try {
+      await page.route('**/v1/desk/availability*', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ tenant: 'default', language: 'en', open: true, agents_online: 1, agents_available: 1, waiting: 0, estimated_wait_s: 0, hours: null, next_open_at_ms: null }) }),
+      );
+      await page.addInitScript(() => {
+        // A laptop without a camera whose microphone another app holds.
+        navigator.mediaDevices.getUserMedia = (c) =>
+          Promise.reject(new DOMException(c.video ? 'Requested device not found' : 'Could not start audio source', c.video ? 'NotFoundError' : 'NotReadableError'));
+      });
+      await page.goto(`${server.base}/`);
+      await page.locator('showroom-widget').getByRole('button', { name: 'Video call with an expert' }).click();
+      const help = page.locator('showroom-panel [data-screen="media-help"]');
+      await help.waitFor({ timeout: UI_TIMEOUT_MS });
+      assert.equal(await help.getAttribute('data-problem'), 'no-camera');
+      assert.match(await help.innerText(), /No camera found/);
+      const audioOnly = help.getByRole('button', { name: 'Continue with audio only' });
+      assert.equal(await page.evaluate(() => document.querySelector('showroom-panel').shadowRoot.activeElement?.textContent), 'Continue with audio only', 'the way forward has the focus');
+      await audioOnly.click();
+      await help.locator('.mic-failed').waitFor();
+      assert.match(await help.locator('.mic-failed').innerText(), /could not use your microphone either/);
+      assert.equal(await audioOnly.isVisible(), false);
+      await help.getByRole('button', { name: 'Ask us to call you back' }).click();
+      await page.locator('showroom-panel [data-screen="callback"]').waitFor();
+      assert.match(await page.locator('showroom-panel [data-screen="callback"]').innerText(), /Let us call you back instead/);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test('the shopper calls, waits in line, talks, survives a dropped connection, hangs up and rates', async (t) => {
     const agent = await newPage('agent');
     const shopper = await newPage('shopper');
