@@ -72,6 +72,10 @@ input[type="text"]:focus, select:focus, textarea:focus { border-color: var(--sr-
 .btn.dark:hover { background: #353b45; }
 .spinner.light { border-color: rgba(255, 255, 255, .2); border-top-color: #fff; }
 .stage.has-remote .placeholder { display: none; }
+/* While waiting the tile holds the line's text: tall enough, and clear of the self view. */
+.stage:not(.has-remote) .remote-tile { aspect-ratio: auto; min-height: 400px; }
+.stage:not(.has-remote) .self-tile { width: 22%; }
+.stage.live:not(.has-remote) .placeholder { padding-top: calc(16.5% + 22px); }
 .stage:not(.has-remote) #remote-video, .stage:not(.has-remote) #remote-name { visibility: hidden; }
 .stage.remote-video-off .remote-tile video { visibility: hidden; }
 .stage.remote-video-off .remote-tile::after { content: "Camera off"; position: absolute; inset: 0; display: grid; place-items: center; color: #aab1bb; }
