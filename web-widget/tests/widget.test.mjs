@@ -68,6 +68,43 @@ const availability = (base, language) =>
     }
   });
 
+/**
+ * The demo page on a mocked origin (no server): pages from dist/, canned desk answers, and a
+ * mocked /v1/signal socket. Resolves with { origin, send(frame), ratings } once routes are set.
+ */
+async function mockedShop(page) {
+  const origin = 'http://localhost:8997';
+  const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', map: 'application/json' };
+  const ratings = [];
+  await page.route(`${origin}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+    if (url.pathname === '/v1/desk/availability') return json(200, { tenant: 'default', language: 'en', open: true, agents_online: 2, agents_available: 0, waiting: 2, estimated_wait_s: 200, hours: null, next_open_at_ms: null });
+    if (url.pathname === '/v1/calls') return json(201, { call_id: 'CA_mock', token: 'tok', participant_token_expires_at: 0, queue: { position: 3, estimated_wait_s: 200, agents_online: 2 } });
+    if (url.pathname === '/v1/calls/CA_mock/rating') {
+      ratings.push({ auth: route.request().headers()['authorization'], body: route.request().postDataJSON() });
+      return route.fulfill({ status: 204 });
+    }
+    const file = url.pathname === '/' ? 'product.html' : url.pathname.slice(1);
+    try {
+      return route.fulfill({ status: 200, contentType: types[file.split('.').pop()] ?? 'application/octet-stream', body: readFileSync(join(distDir, file)) });
+    } catch {
+      return route.fulfill({ status: 404, body: 'not found' });
+    }
+  });
+  let socket = null;
+  await page.routeWebSocket(`ws://localhost:8997/v1/signal`, (ws) => {
+    socket = ws;
+    ws.onMessage((text) => {
+      const m = JSON.parse(text);
+      const send = (o) => ws.send(JSON.stringify({ v: 1, ...o }));
+      if (m.type === 'auth') send({ type: 'authed', identity: 'shopper-1', role: 'customer', call_id: 'CA_mock' });
+      if (m.type === 'join') send({ type: 'joined', participant_id: 'PA_me', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
+    });
+  });
+  return { origin, ratings, send: (o) => socket.send(JSON.stringify({ v: 1, ...o })) };
+}
+
 describe('shopper widget', () => {
   let server;
   let browser;
@@ -258,33 +295,10 @@ describe('shopper widget', () => {
   });
 
   test('the line, from queue frames (mocked server): position, honest wait bands, ringing, and no expert left', async () => {
-    const origin = 'http://localhost:8997';
-    const types = { html: 'text/html', js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', map: 'application/json' };
     const page = await newPage('queue-ui');
     try {
-      await page.route(`${origin}/**`, async (route) => {
-        const url = new URL(route.request().url());
-        const json = (status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
-        if (url.pathname === '/v1/desk/availability') return json(200, { tenant: 'default', language: 'en', open: true, agents_online: 2, agents_available: 0, waiting: 2, estimated_wait_s: 200, hours: null, next_open_at_ms: null });
-        if (url.pathname === '/v1/calls') return json(201, { call_id: 'CA_mock', token: 'tok', participant_token_expires_at: 0, queue: { position: 3, estimated_wait_s: 200, agents_online: 2 } });
-        const file = url.pathname === '/' ? 'product.html' : url.pathname.slice(1);
-        try {
-          return route.fulfill({ status: 200, contentType: types[file.split('.').pop()] ?? 'application/octet-stream', body: readFileSync(join(distDir, file)) });
-        } catch {
-          return route.fulfill({ status: 404, body: 'not found' });
-        }
-      });
-      let socket = null;
-      await page.routeWebSocket(`ws://localhost:8997/v1/signal`, (ws) => {
-        socket = ws;
-        ws.onMessage((text) => {
-          const m = JSON.parse(text);
-          const send = (o) => ws.send(JSON.stringify({ v: 1, ...o }));
-          if (m.type === 'auth') send({ type: 'authed', identity: 'shopper-1', role: 'customer', call_id: 'CA_mock' });
-          if (m.type === 'join') send({ type: 'joined', participant_id: 'PA_me', resume_token: 'r', resume_window_s: 30, resumed: false, participants: [], tracks: [] });
-        });
-      });
-      const queue = (o) => socket.send(JSON.stringify({ v: 1, type: 'queue', agents_online: 2, ringing: false, ...o }));
+      const { origin, send } = await mockedShop(page);
+      const queue = (o) => send({ type: 'queue', agents_online: 2, ringing: false, ...o });
       const line = async () => (await page.locator('showroom-panel [data-screen="waiting"]').innerText()).replace(/\s+/g, ' ');
 
       await shopperStartCall(page, origin);
@@ -310,6 +324,33 @@ describe('shopper widget', () => {
       await page.locator('showroom-panel [data-screen="callback"]').waitFor();
       assert.equal(await page.locator(WIDGET_STATUS).getAttribute('data-state'), 'offline');
       assert.equal(await page.evaluate(() => window.showroomCall), null, 'the call was left');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('rating with the keyboard only (mocked server): arrows pick the stars, the token goes along', async () => {
+    const page = await newPage('rating-keys');
+    try {
+      const { origin, send, ratings } = await mockedShop(page);
+      await shopperStartCall(page, origin);
+      send({ type: 'participant_joined', participant: { participant_id: 'PA_ana', identity: 'ana', role: 'agent', name: 'Ana' } });
+      await shopperWaitConnected(page, 5_000);
+      send({ type: 'participant_left', participant_id: 'PA_ana', reason: 'left' });
+      const rating = page.locator('showroom-panel [data-screen="rating"]');
+      await rating.waitFor({ timeout: 5_000 });
+      assert.match(await rating.innerText(), /Ana ended the call/);
+      // The first star has the focus; arrows move through the radio group.
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await rating.locator('input[name="stars"]:checked').getAttribute('value'), '3');
+      assert.match(await rating.locator('.star-word').innerText(), /Good/);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Clear answers.');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.locator('showroom-panel [data-screen="thanks"]').waitFor({ timeout: 5_000 });
+      assert.deepEqual(ratings, [{ auth: 'Bearer tok', body: { stars: 3, comment: 'Clear answers.' } }]);
     } finally {
       await page.context().close();
     }
