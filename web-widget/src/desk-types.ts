@@ -105,6 +105,8 @@ export interface BoardAgent {
   presence: Presence;
   since_ms: number;
   call_id: string | null;
+  /** The call this agent is being rung for right now. */
+  ringing_for?: string | null;
 }
 
 export interface LiveCall {

@@ -118,7 +118,7 @@ function agentsTable(rows: BoardAgent[]): string {
       <td><b>${escapeHtml(a.name || a.id)}</b> <span class="muted small">${escapeHtml(a.id)}</span></td>
       <td>${a.languages.map((l) => languageBadge(l, 'agent-language')).join(' ')}</td>
       <td class="small">${a.skills.length ? a.skills.map(escapeHtml).join(', ') : '<span class="muted">—</span>'}</td>
-      <td><span class="presence-badge" data-state="${escapeHtml(a.presence)}">${escapeHtml(PRESENCE_LABEL[a.presence] ?? a.presence)}</span></td>
+      <td><span class="presence-badge" data-state="${escapeHtml(a.presence)}">${escapeHtml(PRESENCE_LABEL[a.presence] ?? a.presence)}</span>${a.ringing_for ? ' <span class="ringing-badge" data-field="ringing">Ringing</span>' : ''}</td>
       <td class="num" data-since-ms="${a.since_ms}"></td>
     </tr>`).join('');
   return `<table class="board-table" id="agents-table"><thead><tr><th>Agent</th><th>Languages</th><th>Skills</th><th>State</th><th>For</th></tr></thead><tbody>${body}</tbody></table>`;

@@ -121,6 +121,9 @@ describe('support desk against the real server', () => {
         assert.match(text, new RegExp(PRODUCT.title));
         const tile = supervisor.locator('.queue-tile[data-language="es"]');
         assert.equal(await tile.locator('[data-field="waiting"]').textContent(), '1');
+        // Ana's row says she is being rung; Ben's does not.
+        await supervisor.locator('#agents-table tr[data-agent="ana"] [data-field="ringing"]').waitFor({ timeout: 5_000 });
+        assert.equal(await supervisor.locator('#agents-table tr[data-agent="ben"] [data-field="ringing"]').count(), 0);
         await supervisor.screenshot({ path: join(artifactsDir, 'supervisor-queue.png'), fullPage: true });
       });
 

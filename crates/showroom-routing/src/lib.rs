@@ -18,7 +18,7 @@
 //! service's interface: in process for one node, shared when nodes are clustered.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -168,4 +168,27 @@ pub fn position(snapshot: &Snapshot, call_id: &str, cfg: &RoutingConfig) -> Opti
         })
         .count();
     Some(ahead + 1)
+}
+
+/// Every waiting call's [`position`] at once: one sort per queue instead of a scan per call
+/// (the desk tells thousands of waiting shoppers their place several times a second).
+pub fn positions(snapshot: &Snapshot, cfg: &RoutingConfig) -> HashMap<String, usize> {
+    let now = snapshot.now_s;
+    let mut queues: BTreeMap<(&str, &str), Vec<(f64, &WaitingCall)>> = BTreeMap::new();
+    for c in &snapshot.calls {
+        queues.entry((&c.tenant, &c.language)).or_default().push((priority(c, now, cfg), c));
+    }
+    let mut out = HashMap::with_capacity(snapshot.calls.len());
+    for (_, mut queue) in queues {
+        queue.sort_by(|(pa, a), (pb, b)| {
+            pb.partial_cmp(pa)
+                .unwrap_or(Ordering::Equal)
+                .then(a.since_s.partial_cmp(&b.since_s).unwrap_or(Ordering::Equal))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        for (i, (_, c)) in queue.iter().enumerate() {
+            out.insert(c.id.clone(), i + 1);
+        }
+    }
+    out
 }

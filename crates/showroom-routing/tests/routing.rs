@@ -184,6 +184,17 @@ fn arb_snapshot() -> impl Strategy<Value = Snapshot> {
 }
 
 proptest! {
+    /// The batch form gives every call the place `position` gives it.
+    #[test]
+    fn positions_agree_with_position(s in arb_snapshot()) {
+        let cfg = RoutingConfig::default();
+        let all = positions(&s, &cfg);
+        prop_assert_eq!(all.len(), s.calls.iter().map(|c| &c.id).collect::<BTreeSet<_>>().len());
+        for c in &s.calls {
+            prop_assert_eq!(all.get(&c.id).copied(), position(&s, &c.id, &cfg), "call {}", &c.id);
+        }
+    }
+
     /// Every offer is allowed; no agent or call twice; and no eligible pair is left idle: if a
     /// call got nothing, every agent who could take it was given another call.
     #[test]

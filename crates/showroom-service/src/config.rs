@@ -407,6 +407,8 @@ mod tests {
         let sample = include_str!("../../../showroom.toml");
         let cfg = Config::from_toml(sample).expect("sample config parses");
         assert_eq!(cfg.calls, CallsConfig::default());
+        assert_eq!(cfg.desk, crate::desk::DeskConfig::default());
+        assert_eq!(cfg.routing, showroom_routing::RoutingConfig::default());
         assert_eq!(cfg.sfu.keyframe_request_interval_ms, SfuConfig::default().keyframe_request_interval_ms);
     }
 

@@ -2,19 +2,19 @@
 //! drops calls nobody waits on, routes, and tells shoppers and supervisors what changed.
 //! Also the agent's actions on an offer (accept, decline) and their wrap-up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::distr::{Alphanumeric, SampleString};
-use showroom_routing::{route, Agent, Snapshot, WaitingCall};
+use showroom_routing::{positions, route, Agent, Snapshot, WaitingCall};
 use showroom_signaling::desk::{
     BoardAgent, BoardCall, BoardQueue, BoardWaiting, DeskServerMessage, OfferClosed, Presence, ShopperCard,
 };
 use showroom_signaling::{Claims, Role, ServerMessage};
 
-use super::state::{DeskSnapshot, OfferEntry, PresenceChange};
+use super::state::{DeskSnapshot, OfferEntry, PresenceChange, QueuedCall};
 use super::{lock, smooth, Desk, LiveCall, QueueTold};
 use crate::calls::unix_ms;
 use crate::AppState;
@@ -261,10 +261,10 @@ impl Desk {
     }
 
     /// Where `call_id` stands, as the shopper is told.
-    fn queue_status(&self, snapshot: &DeskSnapshot, call_id: &str, now: u64) -> Option<QueueTold> {
-        let call = snapshot.calls.iter().find(|c| c.id == call_id)?;
-        let position = showroom_routing::position(&self.routing_snapshot(snapshot, now), call_id, &self.routing)? as u32;
-        let (online, free) = self.capacity(snapshot, &call.tenant, &call.language);
+    /// `capacity`: (online, free) agents for the call's tenant and language.
+    fn queue_status(&self, positions: &HashMap<String, usize>, capacity: (u32, u32), call: &QueuedCall) -> Option<QueueTold> {
+        let position = *positions.get(&call.id)? as u32;
+        let (online, free) = capacity;
         let (handle, answer) = self.observed_times(&call.tenant);
         let estimate = Desk::estimate_wait_s(position - 1, free, online, handle, answer);
         Some(QueueTold { position, estimate_s: estimate.map(|e| e.round() as i64), agents_online: online, ringing: call.offer.is_some() })
@@ -277,15 +277,21 @@ impl Desk {
     /// The message for a shopper who just joined (sent before anything else).
     pub(crate) fn queue_message_for(&self, call_id: &str) -> Option<ServerMessage> {
         let now = unix_ms();
-        let told = self.queue_status(&self.state.snapshot(), call_id, now)?;
+        let snapshot = self.state.snapshot();
+        let call = snapshot.calls.iter().find(|c| c.id == call_id)?;
+        let positions = positions(&self.routing_snapshot(&snapshot, now), &self.routing);
+        let told = self.queue_status(&positions, self.capacity(&snapshot, &call.tenant, &call.language), call)?;
         lock(&self.told).insert(call_id.to_owned(), (told.clone(), now));
         Some(Self::queue_message(&told))
     }
 
     fn tell_shoppers(&self, app: &AppState, now: u64) {
         let snapshot = self.state.snapshot();
+        let positions = positions(&self.routing_snapshot(&snapshot, now), &self.routing);
+        let mut capacities: HashMap<(&str, &str), (u32, u32)> = HashMap::new();
         for c in &snapshot.calls {
-            let Some(status) = self.queue_status(&snapshot, &c.id, now) else { continue };
+            let capacity = *capacities.entry((&c.tenant, &c.language)).or_insert_with(|| self.capacity(&snapshot, &c.tenant, &c.language));
+            let Some(status) = self.queue_status(&positions, capacity, c) else { continue };
             let mut told = lock(&self.told);
             let stale = match told.get(&c.id) {
                 Some((last, at)) => *last != status || now.saturating_sub(*at) >= QUEUE_REFRESH_MS,
@@ -322,7 +328,7 @@ impl Desk {
     /// The supervisor board of one tenant.
     pub(crate) fn board(&self, tenant: &str, now: u64) -> DeskServerMessage {
         let snapshot = self.state.snapshot();
-        let routing = self.routing_snapshot(&snapshot, now);
+        let positions = positions(&self.routing_snapshot(&snapshot, now), &self.routing);
         let mut languages: Vec<String> = snapshot.calls.iter().filter(|c| c.tenant == tenant).map(|c| c.language.clone()).collect();
         languages.extend(snapshot.agents.iter().filter(|a| a.card.tenant == tenant && a.connections > 0).flat_map(|a| a.card.languages.clone()));
         languages.sort();
@@ -355,7 +361,7 @@ impl Desk {
                 shopper_name: c.shopper_name.clone(),
                 product: c.product.clone(),
                 offered_to: offered_to(&c.offer),
-                position: showroom_routing::position(&routing, &c.id, &self.routing).unwrap_or(0) as u32,
+                position: positions.get(&c.id).copied().unwrap_or(0) as u32,
             })
             .collect();
         waiting.sort_by(|a, b| b.waited_s.total_cmp(&a.waited_s));
