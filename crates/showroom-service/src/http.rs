@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use showroom_signaling::{Claims, ErrorCode, Role, MAX_MESSAGE_BYTES};
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::calls::{unix_ms, AnswerError, ProductContext};
@@ -52,11 +53,19 @@ impl From<showroom_signaling::SignalError> for ApiError {
 pub fn router(state: Arc<AppState>) -> Router {
     let dir = state.config.web.dir.clone();
     let pages = ServeDir::new(&dir).not_found_service(ServeFile::new(dir.join("product.html")));
+    // The shopper's endpoints are called by the widget from shops' own domains. They take
+    // bearer tokens, never cookies, so any origin may call them; the rest stays same-origin.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .max_age(std::time::Duration::from_secs(3600));
+    let shopper = Router::new().route("/v1/calls", post(create_call).get(list_calls)).merge(crate::desk::shopper_routes()).layer(cors);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/v1/signal", get(signal))
-        .route("/v1/calls", post(create_call).get(list_calls))
+        .merge(shopper)
         .route("/v1/calls/{call_id}/answer", post(answer_call))
         .route("/v1/review/token", get(review_token))
         .merge(crate::review_api::routes())

@@ -388,6 +388,27 @@ async fn availability_tells_hours_in_the_shop_time_zone_and_who_is_online() -> R
     let v: Value = reqwest::get(format!("{}/v1/desk/availability?language=pt-PT", gw.base.as_str())).await?.json().await?;
     assert_eq!((v["open"].as_bool(), v["agents_online"].as_u64(), v["agents_available"].as_u64()), (Some(true), Some(1), Some(1)));
     assert_eq!(v["hours"], Value::Null);
+
+    // A shop's page on its own domain may call the shopper endpoints (preflight passes)…
+    let http = reqwest::Client::new();
+    for path in ["/v1/calls", "/v1/desk/availability", "/v1/callbacks", "/v1/calls/CA_x/rating"] {
+        let pre = http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", gw.base.as_str()))
+            .header("Origin", "https://shop.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type,authorization")
+            .send()
+            .await?;
+        assert_eq!(pre.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("*"), "{path}");
+    }
+    // …but not the desk's.
+    let pre = http
+        .request(reqwest::Method::OPTIONS, format!("{}/v1/desk/agents", gw.base.as_str()))
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await?;
+    assert!(pre.headers().get("access-control-allow-origin").is_none());
     Ok(())
 }
 

@@ -14,24 +14,28 @@ use crate::Gateway;
 pub struct SpawnedGateway {
     pub gateway: Gateway,
     pub child: Child,
+    data_dir: std::path::PathBuf,
 }
 
 impl SpawnedGateway {
-    /// Starts `bin serve` with `env` (plus a fixed token secret and warn-level logs) and waits
-    /// for `/healthz`.
+    /// Starts `bin serve` with `env` (plus a fixed token secret, warn-level logs and a scratch
+    /// data directory, removed on drop) and waits for `/healthz`.
     pub async fn start(bin: &Path, env: &[(&str, &str)]) -> anyhow::Result<SpawnedGateway> {
         let http = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let udp = UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
         let http_addr: SocketAddr = ([127, 0, 0, 1], http).into();
+        // Its store and recordings go to a scratch directory, not the caller's working directory.
+        let data_dir = std::env::temp_dir().join(format!("showroom-spawned-{http}"));
         let child = Command::new(bin)
             .args(["serve", "--http", &http_addr.to_string(), "--udp", &format!("127.0.0.1:{udp}")])
             .env("SHOWROOM_TOKEN_SECRET", "bench-secret")
             .env("SHOWROOM_LOG", "warn")
+            .env("SHOWROOM_DATA_DIR", &data_dir)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        let spawned = SpawnedGateway { gateway: Gateway::new(http_addr), child };
+        let spawned = SpawnedGateway { gateway: Gateway::new(http_addr), child, data_dir };
         let deadline = Instant::now() + Duration::from_secs(20);
         while spawned.gateway.get_text("/healthz").await.is_err() {
             if Instant::now() > deadline {
@@ -51,5 +55,6 @@ impl Drop for SpawnedGateway {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }

@@ -20,15 +20,21 @@ use crate::calls::{unix_ms, ProductContext};
 use crate::http::{bearer, bounded, require_role, ApiError};
 use crate::AppState;
 
+/// Agents', supervisors' and admins' endpoints (same origin as the pages).
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/v1/desk/ws", get(socket))
         .route("/v1/desk/token", get(demo_token))
-        .route("/v1/desk/availability", get(availability))
         .route("/v1/desk/agents", get(list_agents))
         .route("/v1/desk/agents/{agent}", put(put_agent))
-        .route("/v1/calls/{call_id}/rating", post(rate))
         .route("/v1/calls/{call_id}/listen", post(listen))
+}
+
+/// What the widget calls from a shop's page (any origin; see `crate::http::router`).
+pub(crate) fn shopper_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v1/desk/availability", get(availability))
+        .route("/v1/calls/{call_id}/rating", post(rate))
         .route("/v1/callbacks", post(request_callback).get(list_callbacks))
 }
 

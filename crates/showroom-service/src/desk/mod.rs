@@ -21,7 +21,7 @@ use showroom_signaling::desk::{AgentCard, BoardCallback, DeskServerMessage, Pres
 use tokio::sync::{mpsc, Notify};
 
 pub use config::DeskConfig;
-pub(crate) use http::routes;
+pub(crate) use http::{routes, shopper_routes};
 pub(crate) use router::run;
 pub(crate) use ws::serve as serve_socket;
 
