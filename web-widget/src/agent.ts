@@ -10,7 +10,7 @@ import { RingPanel } from './agent-ring';
 import { CallNotes, WrapUpPanel } from './agent-wrapup';
 import { DeskClient, DeskSignInError } from './desk-client';
 import { languageName } from './desk-format';
-import { type DeskSession, SignInForm, demoFromUrl, forgetSession, loadSession } from './desk-signin';
+import { type DeskSession, SignInForm, demoFromUrl, forgetSession, signInLoop } from './desk-signin';
 import type { OfferMessage, PresenceMessage, SignedIn } from './desk-types';
 import { getLocalMedia } from './media';
 import { $, escapeHtml, getStatus, setStatus } from './ui';
@@ -240,35 +240,7 @@ async function start(): Promise<void> {
   presence.offline('Signed out');
   setStatus('connecting', 'Signing in…');
   const form = new SignInForm($('signin'), 'agent', demoFromUrl('agent', params));
-  const auto = params.get('autosignin') === '1' && !!params.get('identity');
-  let s: DeskSession | null = auto ? null : loadSession('agent');
-  let asked: Promise<DeskSession> | null = null;
-  let refused = false;
-  if (auto) {
-    asked = form.ask();
-    void form.submitDemo(demoFromUrl('agent', params));
-  }
-  for (;;) {
-    if (!s) {
-      if (!refused) setStatus('idle', 'Signed out'); // After a refusal the error stays up while they retry.
-      s = await (asked ?? form.ask());
-      asked = null;
-    }
-    setStatus('connecting', 'Signing in…');
-    try {
-      await connect(s);
-      form.hide();
-      return;
-    } catch (err) {
-      forgetSession('agent');
-      const code = err instanceof DeskSignInError ? err.code : 'error';
-      setStatus('error', `Sign-in refused (${code})`);
-      asked = form.ask();
-      refused = true;
-      form.showError(`The desk refused this sign-in: ${err instanceof Error ? err.message : String(err)} (${code})`);
-      s = null;
-    }
-  }
+  await signInLoop('agent', params, form, connect, (state, text) => setStatus(state, text));
 }
 
 function signOut(): void {

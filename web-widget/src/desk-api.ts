@@ -1,6 +1,6 @@
 // The desk's HTTP calls: the demo sign-in token and the supervisor's listen-only token.
 
-import { ApiError, errorText } from './api';
+import { requestJson } from './api';
 import type { DeskRole } from './desk-types';
 
 export interface DemoSignIn {
@@ -12,27 +12,8 @@ export interface DemoSignIn {
   skills?: string[];
 }
 
-async function getJson<T>(method: 'GET' | 'POST', path: string, token?: string): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (token) headers['Authorization'] = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, cache: 'no-store' });
-  } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the Showroom server. Check your connection.');
-  }
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (!res.ok) {
-    const { code, message } = errorText(body);
-    throw new ApiError(res.status, code, message ?? `${res.status} ${res.statusText}`.trim());
-  }
-  return body as T;
+function getJson<T>(method: 'GET' | 'POST', path: string, token?: string): Promise<T> {
+  return requestJson<T>(path, method, { token });
 }
 
 /** `GET /v1/desk/token` (only while the server runs with `[demo] enabled`); also sets an agent's profile. */

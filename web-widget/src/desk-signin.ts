@@ -5,6 +5,7 @@
 
 import { ApiError } from './api';
 import { type DemoSignIn, demoDeskToken, parseLanguages, parseSkills, peekToken } from './desk-api';
+import { DeskSignInError } from './desk-client';
 import type { DeskRole } from './desk-types';
 import { escapeHtml } from './ui';
 
@@ -172,5 +173,48 @@ export class SignInForm {
       if (claims.exp !== null && claims.exp * 1000 <= Date.now()) return this.showError('This token has expired. Mint a new one.');
       this.finish({ token, role: this.role, demo: null });
     });
+  }
+}
+
+/**
+ * Signs in until it works: the URL's demo identity (`?identity=…&autosignin=1`), else a session
+ * kept for this tab, else whatever the form gets. A refused sign-in is explained on the form,
+ * which waits for another try. `status` mirrors progress in the page header.
+ */
+export async function signInLoop(
+  role: DeskRole,
+  params: URLSearchParams,
+  form: SignInForm,
+  connect: (s: DeskSession) => Promise<void>,
+  status: (state: 'idle' | 'connecting' | 'error', text: string) => void,
+): Promise<void> {
+  const auto = params.get('autosignin') === '1' && !!params.get('identity');
+  let s: DeskSession | null = auto ? null : loadSession(role);
+  let asked: Promise<DeskSession> | null = null;
+  let refused = false;
+  if (auto) {
+    asked = form.ask();
+    void form.submitDemo(demoFromUrl(role, params));
+  }
+  for (;;) {
+    if (!s) {
+      if (!refused) status('idle', 'Signed out'); // After a refusal the error stays up while they retry.
+      s = await (asked ?? form.ask());
+      asked = null;
+    }
+    status('connecting', 'Signing in…');
+    try {
+      await connect(s);
+      form.hide();
+      return;
+    } catch (err) {
+      forgetSession(role);
+      const code = err instanceof DeskSignInError ? err.code : 'error';
+      status('error', `Sign-in refused (${code})`);
+      asked = form.ask();
+      refused = true;
+      form.showError(`The desk refused this sign-in: ${err instanceof Error ? err.message : String(err)} (${code})`);
+      s = null;
+    }
   }
 }

@@ -14,8 +14,20 @@ export class BoardView {
   private board: Board | null = null;
   private receivedAt = 0;
   private listeningTo: string | null = null;
+  /** A pointer is down on the board: re-rendering now would swallow the click (the pressed
+   * button would be replaced between mousedown and mouseup). Renders wait for the release. */
+  private pressing = false;
 
   constructor(private readonly host: HTMLElement, onListen: (call: LiveCall) => void) {
+    host.addEventListener('pointerdown', () => (this.pressing = true));
+    const release = () => {
+      if (!this.pressing) return;
+      this.pressing = false;
+      // After the click that follows this pointerup has been dispatched.
+      setTimeout(() => this.board && this.render(this.board), 0);
+    };
+    window.addEventListener('pointerup', release);
+    window.addEventListener('pointercancel', release);
     host.addEventListener('click', (ev) => {
       const b = (ev.target as HTMLElement).closest<HTMLButtonElement>('[data-listen]');
       const call = b && this.board?.calls.find((c) => c.call_id === b.dataset['listen']);
@@ -33,7 +45,7 @@ export class BoardView {
   update(board: Board): void {
     this.board = board;
     this.receivedAt = Date.now();
-    this.render(board);
+    if (!this.pressing) this.render(board);
   }
 
   private render(b: Board): void {

@@ -4,7 +4,7 @@
 import { ApiError } from './api';
 import { listenToken } from './desk-api';
 import { DeskClient, DeskSignInError } from './desk-client';
-import { type DeskSession, SignInForm, demoFromUrl, forgetSession, loadSession } from './desk-signin';
+import { type DeskSession, SignInForm, demoFromUrl, forgetSession, signInLoop } from './desk-signin';
 import type { LiveCall } from './desk-types';
 import { BoardView } from './supervisor-board';
 import { ListenPanel } from './supervisor-listen';
@@ -78,35 +78,7 @@ async function connect(s: DeskSession): Promise<void> {
 async function start(): Promise<void> {
   setConnection('connecting', 'Signing in…');
   const form = new SignInForm($('signin'), 'supervisor', demoFromUrl('supervisor', params));
-  const auto = params.get('autosignin') === '1' && !!params.get('identity');
-  let s: DeskSession | null = auto ? null : loadSession('supervisor');
-  let asked: Promise<DeskSession> | null = null;
-  let refused = false;
-  if (auto) {
-    asked = form.ask();
-    void form.submitDemo(demoFromUrl('supervisor', params));
-  }
-  for (;;) {
-    if (!s) {
-      if (!refused) setConnection('idle', 'Signed out'); // After a refusal the error stays up while they retry.
-      s = await (asked ?? form.ask());
-      asked = null;
-    }
-    setConnection('connecting', 'Signing in…');
-    try {
-      await connect(s);
-      form.hide();
-      return;
-    } catch (err) {
-      forgetSession('supervisor');
-      const code = err instanceof DeskSignInError ? err.code : 'error';
-      setConnection('error', `Sign-in refused (${code})`);
-      asked = form.ask();
-      refused = true;
-      form.showError(`The desk refused this sign-in: ${err instanceof Error ? err.message : String(err)} (${code})`);
-      s = null;
-    }
-  }
+  await signInLoop('supervisor', params, form, connect, setConnection);
 }
 
 $('sign-out').addEventListener('click', () => {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::distr::{Alphanumeric, SampleString};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use showroom_signaling::{Claims, ErrorCode, ParticipantInfo, Role, ServerMessage, SignalError, TrackInfo};
 use tokio::sync::mpsc;
 
@@ -14,20 +14,8 @@ use crate::config::CallsConfig;
 
 pub type Mailbox = mpsc::UnboundedReceiver<ServerMessage>;
 
-/// What the shopper is looking at when they call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct ProductContext {
-    #[serde(default)]
-    pub sku: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub image: Option<String>,
-    #[serde(default)]
-    pub price: Option<String>,
-}
+/// What the shopper is looking at when they call (the desk's product card).
+pub use showroom_signaling::desk::ProductCard as ProductContext;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CallSummary {

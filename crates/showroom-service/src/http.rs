@@ -165,7 +165,7 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         skill: bounded(skill, 32).map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()),
         vip,
         shopper_name: customer_name.clone(),
-        product: product.clone().map(|p| showroom_signaling::desk::ProductCard { sku: p.sku, title: p.title, url: p.url, image: p.image, price: p.price }),
+        product: product.clone(),
         since_ms: unix_ms(),
         declined_by: Default::default(),
         offer: None,

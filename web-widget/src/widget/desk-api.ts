@@ -1,7 +1,7 @@
 // The shopper's half of the desk API (signaling/DESK.md), against the server the tag came from
 // (which may be another origin than the shop's page).
 
-import { ApiError, errorText } from '../api';
+import { ApiError, requestJson } from '../api';
 import type { WidgetConfig } from './contract';
 
 export interface WeeklyHours {
@@ -46,32 +46,8 @@ export interface CallbackRequest {
   product: { sku: string; title: string; url: string; image: string; price: string };
 }
 
-async function request<T>(base: string, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
-  const init: RequestInit = { method, headers, cache: 'no-store' };
-  if (opts.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(opts.body);
-  }
-  let res: Response;
-  try {
-    res = await fetch(base + path, init);
-  } catch {
-    throw new ApiError(0, 'network', 'We cannot reach the video call service. Check your internet connection.');
-  }
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (!res.ok) {
-    const { code, message } = errorText(body);
-    throw new ApiError(res.status, code, message ?? `${res.status} ${res.statusText}`.trim());
-  }
-  return body as T;
+function request<T>(base: string, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<T> {
+  return requestJson<T>(base + path, method, { ...opts, unreachable: 'We cannot reach the video call service. Check your internet connection.' });
 }
 
 /** The routed language: the primary subtag, lower-cased (`es-MX` → `es`). */
