@@ -13,4 +13,4 @@ pub mod token;
 pub use error::{ErrorCode, SignalError};
 pub use protocol::*;
 pub use session::{decode_frame, encode, Request, Session, SessionState};
-pub use token::{Claims, TokenKeys};
+pub use token::{Claims, ShopperClaims, TokenKeys};

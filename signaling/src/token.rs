@@ -45,17 +45,37 @@ impl TokenKeys {
     }
 
     pub fn mint(&self, claims: &Claims) -> Result<String, SignalError> {
+        self.sign(claims)
+    }
+
+    /// What a shop's server does (with any JWT library) to vouch for a shopper; here for tests
+    /// and tools.
+    pub fn mint_shopper(&self, claims: &ShopperClaims) -> Result<String, SignalError> {
+        self.sign(claims)
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, SignalError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .map_err(|e| SignalError::new(ErrorCode::Internal, format!("cannot sign token: {e}")))
     }
 
     /// Checks signature and expiry against `now_unix` (seconds), with no leeway.
     pub fn verify(&self, token: &str, now_unix: u64) -> Result<Claims, SignalError> {
+        self.decode(token, now_unix, |c: &Claims| c.exp)
+    }
+
+    /// A shop's signed word about its shopper (`POST /v1/calls {"shopper_token"}`), checked
+    /// with that shop's own secret.
+    pub fn verify_shopper(&self, token: &str, now_unix: u64) -> Result<ShopperClaims, SignalError> {
+        self.decode(token, now_unix, |c: &ShopperClaims| c.exp)
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, token: &str, now_unix: u64, exp: impl Fn(&T) -> u64) -> Result<T, SignalError> {
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked below against the caller's clock, so tests can move time.
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
+        let data = jsonwebtoken::decode::<T>(token, &self.decoding, &validation).map_err(|e| {
             let why = match e.kind() {
                 ErrorKind::InvalidSignature => "signature does not match".to_string(),
                 ErrorKind::Json(_) => "claims are missing or malformed".to_string(),
@@ -63,11 +83,24 @@ impl TokenKeys {
             };
             SignalError::new(ErrorCode::TokenInvalid, why)
         })?;
-        if data.claims.exp <= now_unix {
+        if exp(&data.claims) <= now_unix {
             return Err(SignalError::new(ErrorCode::TokenExpired, "token has expired"));
         }
         Ok(data.claims)
     }
+}
+
+/// What a shop's server vouches for about the shopper on its page: who they are and whether
+/// they are a VIP. HS256 with the shop's `shopper_secret`; short-lived (`exp`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShopperClaims {
+    /// The shop's id for the shopper.
+    pub sub: String,
+    #[serde(default)]
+    pub vip: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub exp: u64,
 }
 
 #[cfg(test)]
@@ -93,6 +126,16 @@ mod tests {
         let token = keys.mint(&claims(100)).unwrap();
         assert_eq!(keys.verify(&token, 99).unwrap(), claims(100));
         assert_eq!(keys.verify(&token, 100).unwrap_err().code, ErrorCode::TokenExpired);
+    }
+
+    #[test]
+    fn shopper_tokens_are_checked_with_the_shop_secret() {
+        let shop = TokenKeys::new(b"shop-secret");
+        let claims = ShopperClaims { sub: "cust-77".into(), vip: true, name: Some("Lucía".into()), exp: 100 };
+        let token = shop.mint_shopper(&claims).unwrap();
+        assert_eq!(shop.verify_shopper(&token, 99).unwrap(), claims);
+        assert_eq!(shop.verify_shopper(&token, 100).unwrap_err().code, ErrorCode::TokenExpired);
+        assert_eq!(TokenKeys::new(b"other-shop").verify_shopper(&token, 1).unwrap_err().code, ErrorCode::TokenInvalid);
     }
 
     #[test]

@@ -127,9 +127,12 @@ struct NewCall {
     language: Option<String>,
     #[serde(default)]
     product: Option<ProductContext>,
-    /// A shopper the shop marks as VIP: routed ahead (`[routing] vip_weight_s`).
+    /// A shopper the page marks as VIP: believed on a demo server only (see `shopper_token`).
     #[serde(default)]
     vip: bool,
+    /// The shop's signed word about the shopper (VIP, name), checked with the shop's secret.
+    #[serde(default)]
+    shopper_token: Option<String>,
     /// Product category, matched against agents' skills.
     #[serde(default)]
     skill: Option<String>,
@@ -140,9 +143,12 @@ pub(crate) fn bounded(s: Option<String>, max: usize) -> Option<String> {
 }
 
 async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCall>>) -> Result<Response, ApiError> {
-    let NewCall { tenant, name, language, product, vip, skill } =
-        body.map(|b| b.0).unwrap_or(NewCall { tenant: None, name: None, language: None, product: None, vip: false, skill: None });
+    let NewCall { tenant, name, language, product, vip, shopper_token, skill } = body
+        .map(|b| b.0)
+        .unwrap_or(NewCall { tenant: None, name: None, language: None, product: None, vip: false, shopper_token: None, skill: None });
     let tenant = bounded(tenant, 64).filter(|t| !t.is_empty()).unwrap_or_else(|| "default".to_owned());
+    let (vip, vouched_name) = state.desk.vouched_shopper(&tenant, shopper_token.as_deref(), vip, state.config.demo.enabled, unix_ms() / 1000)?;
+    let name = vouched_name.or(name);
     let product = product.map(|p| ProductContext {
         sku: bounded(p.sku, 128),
         title: bounded(p.title, 256),

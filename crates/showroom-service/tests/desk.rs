@@ -249,6 +249,61 @@ async fn a_shopper_only_one_agent_can_serve_is_not_stranded() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vip_is_what_the_shop_vouches_for_not_what_the_page_claims() -> Result<()> {
+    let (gw_state, gw) = start_gateway_with(|c| {
+        c.demo.enabled = false;
+        c.desk.shops.insert("fjord".into(), showroom_service::desk::config::ShopConfig { shopper_secret: "fjord-secret".into() });
+    })
+    .await;
+    let agent_token = token(&gw_state, Role::Agent, None, 60, false);
+    let mut ana = DeskSocket::sign_in(gw.base.as_str(), &agent_token).await?;
+    let http = reqwest::Client::new();
+    let post = |body: Value| http.post(format!("{}/v1/calls", gw.base.as_str())).json(&body).send();
+    let shop = showroom_signaling::TokenKeys::new(b"fjord-secret");
+    let vouch = |vip: bool, exp_in: i64| {
+        let claims = showroom_signaling::ShopperClaims { sub: "cust-1".into(), vip, name: Some("Lucía".into()), exp: (common::unix_now() as i64 + exp_in) as u64 };
+        shop.mint_shopper(&claims).unwrap()
+    };
+
+    // The page says VIP; without the shop's word a production server does not believe it.
+    let v: Value = post(json!({"vip": true})).await?.error_for_status()?.json().await?;
+    let offer = ana.expect("offer", |o| o["call_id"] == v["call_id"]).await?;
+    assert_eq!(offer["shopper"]["vip"], false);
+    ana.send(json!({"type": "decline", "offer_id": offer["offer_id"]})).await?;
+
+    // The shop's signed token: VIP and the shop's name for the shopper.
+    let v: Value = post(json!({"tenant": "fjord", "shopper_token": vouch(true, 60)})).await?.error_for_status()?.json().await?;
+    assert!(v["call_id"].is_string());
+    // Bad, expired, forged and unverifiable tokens are refused with a reason.
+    let forged = {
+        let claims = showroom_signaling::ShopperClaims { sub: "x".into(), vip: true, name: None, exp: common::unix_now() + 60 };
+        showroom_signaling::TokenKeys::new(b"a guess").mint_shopper(&claims)?
+    };
+    for (body, code) in [
+        (json!({"tenant": "fjord", "shopper_token": "garbage"}), "token_invalid"),
+        (json!({"tenant": "fjord", "shopper_token": vouch(true, -5)}), "token_expired"),
+        (json!({"tenant": "default", "shopper_token": vouch(true, 60)}), "token_invalid"),
+        (json!({"tenant": "fjord", "shopper_token": forged}), "token_invalid"),
+    ] {
+        let r = post(body).await?;
+        assert_eq!(r.status(), 401);
+        let e: Value = r.json().await?;
+        assert_eq!(e["error"]["code"], code, "{e}");
+    }
+    // An agent of the shop is rung with the vouched VIP and name.
+    let fjord = {
+        let now = common::unix_now();
+        let claims = showroom_signaling::Claims { sub: "fia".into(), role: Role::Agent, call: None, name: None, listen_only: false, tenant: Some("fjord".into()), iat: now, exp: now + 60 };
+        gw_state.state.keys.mint(&claims)?
+    };
+    let mut fia = DeskSocket::sign_in(gw.base.as_str(), &fjord).await?;
+    let offer = fia.expect("offer", |_| true).await?;
+    assert_eq!(offer["shopper"]["vip"], true);
+    assert_eq!(offer["shopper"]["name"], "Lucía");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vip_goes_first_and_shoppers_hear_their_place_and_estimate() -> Result<()> {
     let (_gw_state, gw) = start_gateway_with(|_| {}).await;
     let t = desk_token(&gw, "identity=solo&languages=de").await?;

@@ -13,7 +13,10 @@ export interface WidgetProduct {
 
 export interface WidgetShopper {
   name: string;
+  /** Honoured by a demo server only; in production the shop vouches for it in `token`. */
   vip: boolean;
+  /** The shop's signed word about the shopper (VIP, name): a JWT from the shop's server. */
+  token?: string;
   /** BCP 47; routed by its primary subtag. */
   language: string;
 }

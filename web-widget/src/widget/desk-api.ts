@@ -84,6 +84,7 @@ export function createCall(config: WidgetConfig, name: string): Promise<CreatedC
     product: productBody(config),
   };
   if (name) body['name'] = name;
+  if (config.shopper.token) body['shopper_token'] = config.shopper.token;
   if (config.product.category) body['skill'] = config.product.category;
   return request<CreatedCall>(config.base, 'POST', '/v1/calls', { body });
 }

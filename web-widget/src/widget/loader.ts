@@ -59,6 +59,7 @@ function readConfig(script: HTMLScriptElement | null): WidgetConfig {
     shopper: {
       name: d['name'] ?? '',
       vip: d['vip'] === 'true' || d['vip'] === '1',
+      ...(d['shopperToken'] ? { token: d['shopperToken'] } : {}),
       language: d['language'] || navigator.language || 'en',
     },
   };

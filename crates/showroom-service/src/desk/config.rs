@@ -23,6 +23,17 @@ pub struct DeskConfig {
     pub hours: BTreeMap<String, HoursConfig>,
     /// `[desk.agents.<id>]`: who speaks what (the admin API and demo sign-in add more).
     pub agents: BTreeMap<String, AgentConfig>,
+    /// `[desk.shops.<tenant>]`: what a shop's own server vouches for.
+    pub shops: BTreeMap<String, ShopConfig>,
+}
+
+/// A shop whose server signs what it knows about its shoppers.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShopConfig {
+    /// HS256 secret of the shop's `shopper_token`s (VIP flag, name). Without it, only a demo
+    /// server (`[demo] enabled`) believes a page that says its shopper is a VIP.
+    pub shopper_secret: String,
 }
 
 impl Default for DeskConfig {
@@ -35,6 +46,7 @@ impl Default for DeskConfig {
             expected_answer_s: 8.0,
             hours: BTreeMap::new(),
             agents: BTreeMap::new(),
+            shops: BTreeMap::new(),
         }
     }
 }

@@ -82,6 +82,8 @@ pub struct Desk {
     pub config: DeskConfig,
     pub routing: RoutingConfig,
     hours: BTreeMap<String, Hours>,
+    /// Per shop, the key its `shopper_token`s are checked with.
+    shop_keys: BTreeMap<String, showroom_signaling::TokenKeys>,
     profiles: Mutex<BTreeMap<String, AgentCard>>,
     agent_outboxes: Mutex<HashMap<String, Vec<(u64, Outbox)>>>,
     supervisors: Mutex<Vec<(u64, String, Outbox)>>,
@@ -131,11 +133,18 @@ impl Desk {
                 (id.clone(), card)
             })
             .collect();
+        let shop_keys = config
+            .shops
+            .iter()
+            .filter(|(_, s)| !s.shopper_secret.is_empty())
+            .map(|(tenant, s)| (tenant.clone(), showroom_signaling::TokenKeys::new(s.shopper_secret.as_bytes())))
+            .collect();
         Ok(Desk {
             state: Box::new(InProcessDesk::default()),
             config,
             routing,
             hours,
+            shop_keys,
             profiles: Mutex::new(profiles),
             agent_outboxes: Mutex::new(HashMap::new()),
             supervisors: Mutex::new(Vec::new()),
@@ -372,6 +381,20 @@ impl Desk {
             lock(&self.callbacks).insert(tenant, list.iter().map(http::board_callback).collect());
         }
         Ok(())
+    }
+
+    /// The shopper as their shop vouches for them: `(vip, name)` from a valid `shopper_token`.
+    /// Without a token, a page's own VIP claim counts only on a demo server.
+    pub fn vouched_shopper(&self, tenant: &str, token: Option<&str>, page_says_vip: bool, demo: bool, now_unix: u64) -> Result<(bool, Option<String>), showroom_signaling::SignalError> {
+        let Some(token) = token else { return Ok((page_says_vip && demo, None)) };
+        let keys = self.shop_keys.get(tenant).ok_or_else(|| {
+            showroom_signaling::SignalError::new(
+                showroom_signaling::ErrorCode::TokenInvalid,
+                format!("shop `{tenant}` has no [desk.shops.{tenant}] shopper_secret to check shopper_token with"),
+            )
+        })?;
+        let claims = keys.verify_shopper(token, now_unix)?;
+        Ok((claims.vip, claims.name))
     }
 
     pub fn rated(&self, tenant: &str, stars: u8) {
