@@ -206,7 +206,7 @@ async fn an_unanswered_ring_moves_on_and_the_agent_is_set_away() -> Result<()> {
     let mut first = agent(&gw, "first", "en", "").await?;
     tokio::time::sleep(Duration::from_millis(50)).await;
     let mut second = agent(&gw, "second", "en", "").await?;
-    let (call, _, _customer) = shopper(&gw, json!({"language": "en-GB"})).await?;
+    let (call, _, customer) = shopper(&gw, json!({"language": "en-GB"})).await?;
 
     // Longest idle rings first; nobody answers.
     let offer = first.expect("offer", |o| o["call_id"] == call.as_str()).await?;
@@ -221,6 +221,10 @@ async fn an_unanswered_ring_moves_on_and_the_agent_is_set_away() -> Result<()> {
     assert_eq!(first.expect("error", |_| true).await?["code"], "offer_expired");
     second.send(json!({"type": "accept", "offer_id": moved["offer_id"]})).await?;
     second.expect("accepted", |a| a["call_id"] == call.as_str()).await?;
+    second.expect("presence", |p| p["state"] == "busy").await?;
+    // The shopper gives up before the agent's page joined: the agent is not left "busy".
+    customer.leave();
+    second.expect("presence", |p| p["state"] == "wrap_up" && p["call_id"] == call.as_str()).await?;
     assert_eq!(metric(&metrics(&gw).await, "showroom_desk_offers_total{outcome=\"timeout\",tenant=\"default\"}"), 1.0);
     Ok(())
 }

@@ -100,6 +100,13 @@ impl Desk {
         for a in snapshot.agents.iter().filter(|a| a.presence == Presence::WrapUp && a.wrap_up_ends_ms.is_some_and(|e| e <= now)) {
             self.set_presence(&a.card.id, PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }, now);
         }
+        // A call that ended without its agent leaving it (they accepted but never joined, or
+        // the shopper left first and the call closed): their wrap-up starts now.
+        for a in snapshot.agents.iter().filter(|a| a.presence == Presence::Busy) {
+            if let Some(call) = a.call.as_deref().filter(|c| !app.calls.exists(c)) {
+                self.agent_left_call(&a.card.id, call, now);
+            }
+        }
         for c in &snapshot.calls {
             match app.calls.get(&c.id) {
                 None => self.abandon(&c.id, now),
