@@ -23,10 +23,17 @@ async fn roundtrip(ws: &mut Ws, text: String) -> Option<Value> {
     next(ws).await
 }
 
+/// The next frame that answers something: a waiting shopper's `queue` updates come on their
+/// own and are skipped.
 async fn next(ws: &mut Ws) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("server answers in time") {
-            Some(Ok(Message::Text(t))) => return Some(serde_json::from_str(&t).expect("server frames are JSON")),
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).expect("server frames are JSON");
+                if v["type"] != "queue" {
+                    return Some(v);
+                }
+            }
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
             Some(Ok(_)) => continue,
         }
