@@ -163,6 +163,23 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         language: language.clone(),
         product: product.clone(),
     });
+    let card = product.clone();
+    let product = product.unwrap_or_default();
+    state.journal.write(showroom_store::LiveWrite::CallCreated {
+        call: showroom_store::NewCall {
+            id: showroom_store::CallId(call_id.clone()),
+            tenant: showroom_store::TenantId(tenant.clone()),
+            shopper_id: None,
+            shopper_name: customer_name.clone(),
+            agent: None,
+            team: None,
+            product: showroom_store::ProductContext { sku: product.sku, title: product.title, url: product.url },
+            language: language.as_deref().and_then(|l| l.split(['-', '_']).next().map(str::to_lowercase)),
+            node: None,
+            created_at: crate::now(),
+        },
+    });
+    // Queued only once its creation is journaled, so the store never hears of an answer first.
     let routed_language = crate::desk::primary_language(language.as_deref());
     state.desk.enqueue(crate::desk::state::QueuedCall {
         id: call_id.clone(),
@@ -170,26 +187,11 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         language: routed_language,
         skill: bounded(skill, 32).map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()),
         vip,
-        shopper_name: customer_name.clone(),
-        product: product.clone(),
+        shopper_name: customer_name,
+        product: card,
         since_ms: unix_ms(),
         declined_by: Default::default(),
         offer: None,
-    });
-    let product = product.unwrap_or_default();
-    state.journal.write(showroom_store::LiveWrite::CallCreated {
-        call: showroom_store::NewCall {
-            id: showroom_store::CallId(call_id.clone()),
-            tenant: showroom_store::TenantId(tenant.clone()),
-            shopper_id: None,
-            shopper_name: customer_name,
-            agent: None,
-            team: None,
-            product: showroom_store::ProductContext { sku: product.sku, title: product.title, url: product.url },
-            language: language.and_then(|l| l.split(['-', '_']).next().map(str::to_lowercase)),
-            node: None,
-            created_at: crate::now(),
-        },
     });
     let iat = unix_ms() / 1000;
     let exp = iat + state.config.auth.token_ttl_s;
