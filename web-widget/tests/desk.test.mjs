@@ -184,8 +184,8 @@ describe('support desk against the real server', () => {
         assert.equal(await boardAgent(supervisor, 'ana').then((a) => a?.presence), 'available');
         await supervisor.screenshot({ path: join(artifactsDir, 'supervisor.png'), fullPage: true });
         // The parties keep their media while someone listens.
-        const again = await waitForFlowingMedia(shopper, 5_000);
-        assert.ok(again.ok, 'shopper media after the supervisor joined');
+        const again = await waitForFlowingMedia(shopper, MEDIA_TIMEOUT_MS);
+        assert.ok(again.ok, `shopper media after the supervisor joined: video ${again.videoOk}, audio ${again.audioOk}; last ${JSON.stringify(again.last)}`);
       });
 
       await t.test('the shopper ends and rates; the agent wraps up and is available again', async () => {
