@@ -89,10 +89,10 @@ async fn shopper(http: &reqwest::Client, base: &str, i: usize, rings: &mut broad
     ws.send(Message::Text(json!({"v": 1, "type": "auth", "id": "1", "token": created["token"]}).to_string().into())).await?;
     ws.send(Message::Text(json!({"v": 1, "type": "join", "id": "2", "call_id": call}).to_string().into())).await?;
     while let Some(Ok(m)) = ws.next().await {
-        if let Message::Text(t) = m {
-            if t.contains("\"joined\"") {
-                break;
-            }
+        if let Message::Text(t) = m
+            && t.contains("\"joined\"")
+        {
+            break;
         }
     }
     ws.send(Message::Text(json!({"v": 1, "type": "leave"}).to_string().into())).await?;

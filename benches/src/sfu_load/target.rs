@@ -12,8 +12,8 @@ use crate::proc_stats;
 pub type Participant = CallClient;
 
 pub enum Target {
-    /// `child`: the process, when the generator started it (stopped on drop).
-    Showroom { gateway: Gateway, pid: Option<u32>, child: Option<SpawnedGateway> },
+    /// `_process`: the gateway, when the generator started it; held only to stop it on drop.
+    Showroom { gateway: Gateway, pid: Option<u32>, _process: Option<SpawnedGateway> },
 }
 
 /// Gateway counters at one instant.
@@ -66,13 +66,13 @@ fn parse_buckets(metrics: &str, name: &str) -> Vec<(f64, u64)> {
 
 impl Target {
     pub fn showroom(url: &str, pid: Option<u32>) -> Target {
-        Target::Showroom { gateway: Gateway::from_base(url), pid, child: None }
+        Target::Showroom { gateway: Gateway::from_base(url), pid, _process: None }
     }
 
     /// Starts `bin serve` on free loopback ports and waits for `/healthz`.
     pub async fn spawn_showroom(bin: &Path) -> anyhow::Result<Target> {
         let spawned = SpawnedGateway::start(bin, &[]).await?;
-        Ok(Target::Showroom { gateway: spawned.gateway.clone(), pid: Some(spawned.pid()), child: Some(spawned) })
+        Ok(Target::Showroom { gateway: spawned.gateway.clone(), pid: Some(spawned.pid()), _process: Some(spawned) })
     }
 
     pub fn pid(&self) -> Option<u32> {

@@ -193,19 +193,8 @@ async fn create_call(State(state): State<Arc<AppState>>, body: Option<Json<NewCa
         declined_by: Default::default(),
         offer: None,
     });
-    let iat = unix_ms() / 1000;
-    let exp = iat + state.config.auth.token_ttl_s;
-    let claims = Claims {
-        sub: format!("shopper-{}", &call_id[3..]),
-        role: Role::Customer,
-        call: Some(call_id.clone()),
-        name: None,
-        listen_only: false,
-        tenant: Some(tenant),
-        iat,
-        exp,
-    };
-    let token = state.keys.mint(&claims)?;
+    let claims = Claims { call: Some(call_id.clone()), tenant: Some(tenant), ..state.claims(format!("shopper-{}", &call_id[3..]), Role::Customer) };
+    let (token, exp) = (state.keys.mint(&claims)?, claims.exp);
     let queue = state.desk.queue_message_for(&call_id);
     tracing::info!(call = %call_id, "call created");
     Ok((StatusCode::CREATED, Json(json!({"call_id": call_id, "token": token, "participant_token_expires_at": exp, "queue": queue}))).into_response())
@@ -261,9 +250,7 @@ async fn review_token(State(state): State<Arc<AppState>>, Query(q): Query<DeskQu
     }
     let identity = bounded(q.identity, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "reviewer".into());
     let tenant = bounded(q.tenant, 64).filter(|s| !s.is_empty()).unwrap_or_else(|| "default".into());
-    let iat = unix_ms() / 1000;
-    let exp = iat + state.config.auth.token_ttl_s;
-    let claims = Claims { sub: identity, role: Role::Reviewer, call: None, name: None, listen_only: false, tenant: Some(tenant.clone()), iat, exp };
+    let claims = Claims { tenant: Some(tenant.clone()), ..state.claims(identity, Role::Reviewer) };
     let token = state.keys.mint(&claims)?;
-    Ok(Json(json!({"token": token, "expires_at": exp, "tenant": tenant})).into_response())
+    Ok(Json(json!({"token": token, "expires_at": claims.exp, "tenant": tenant})).into_response())
 }

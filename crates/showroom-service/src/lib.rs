@@ -91,12 +91,17 @@ impl AppState {
         }
     }
 
+    /// Claims issued now with the configured lifetime; callers set call, tenant, name and
+    /// listen-only with struct update syntax.
+    pub fn claims(&self, sub: String, role: Role) -> Claims {
+        let iat = unix_ms() / 1000;
+        Claims { sub, role, call: None, name: None, listen_only: false, tenant: None, iat, exp: iat + self.config.auth.token_ttl_s }
+    }
+
     /// Mints a token with the configured lifetime; returns it and its expiry (unix seconds).
     pub fn mint(&self, sub: String, role: Role, call: Option<String>) -> Result<(String, u64), SignalError> {
-        let iat = unix_ms() / 1000;
-        let exp = iat + self.config.auth.token_ttl_s;
-        let claims = Claims { sub, role, call, name: None, listen_only: false, tenant: None, iat, exp };
-        Ok((self.keys.mint(&claims)?, exp))
+        let claims = Claims { call, ..self.claims(sub, role) };
+        Ok((self.keys.mint(&claims)?, claims.exp))
     }
 }
 
@@ -147,10 +152,10 @@ pub async fn start(config: Config) -> Result<RunningService, ServiceError> {
     let rubrics = config.qa.load().map_err(ServiceError::Config)?;
     let journal = journal::Journal::open(&config.store).await?;
     let desk = desk::Desk::new(config.desk.clone(), config.routing.clone(), &registry)?;
-    if let Some(store) = journal.sink().store().await {
-        if let Err(e) = desk.load(&store).await {
-            tracing::warn!(error = %e, "agent profiles and callbacks not loaded from the store");
-        }
+    if let Some(store) = journal.sink().store().await
+        && let Err(e) = desk.load(&store).await
+    {
+        tracing::warn!(error = %e, "agent profiles and callbacks not loaded from the store");
     }
     let (sfu, events) = Sfu::start(config.sfu.clone(), sfu_metrics)?;
     let listener = TcpListener::bind(config.http.bind).await.map_err(|source| ServiceError::Bind { addr: config.http.bind, source })?;

@@ -293,7 +293,7 @@ impl Connection {
 pub async fn remove_participant(state: &AppState, call_id: &str, participant_id: &str, reason: LeaveReason) {
     if let Some(info) = state.calls.remove(call_id, participant_id) {
         match info.role {
-            Role::Customer if state.desk.is_queued(call_id) => state.desk.abandon(call_id, unix_ms()),
+            Role::Customer => state.desk.abandon(call_id, unix_ms()),
             Role::Agent => state.desk.agent_left_call(&info.identity, call_id, unix_ms()),
             _ => {}
         }

@@ -88,10 +88,8 @@ async fn demo_token(State(app): State<Arc<AppState>>, Query(q): Query<DemoSignIn
         let card = AgentCard { id: identity.clone(), name: name.clone(), tenant: tenant.clone(), languages, skills: list(q.skills) };
         save_profile(&app, card).await;
     }
-    let iat = unix_ms() / 1000;
-    let exp = iat + app.config.auth.token_ttl_s;
-    let claims = Claims { sub: identity, role, call: None, name, listen_only: false, tenant: Some(tenant), iat, exp };
-    Ok(Json(json!({"token": app.keys.mint(&claims)?, "expires_at": exp})).into_response())
+    let claims = Claims { name, tenant: Some(tenant), ..app.claims(identity, role) };
+    Ok(Json(json!({"token": app.keys.mint(&claims)?, "expires_at": claims.exp})).into_response())
 }
 
 async fn save_profile(app: &AppState, card: AgentCard) {
@@ -205,17 +203,7 @@ async fn listen(State(app): State<Arc<AppState>>, headers: HeaderMap, Path(call_
         Some(c) if c.tenant == tenant || claims.role == Role::Admin => {}
         _ => return Err(ApiError(ErrorCode::UnknownCall, format!("call {call_id} is not live"))),
     }
-    let iat = unix_ms() / 1000;
-    let listen = Claims {
-        sub: claims.sub,
-        role: Role::Supervisor,
-        call: Some(call_id.clone()),
-        name: claims.name,
-        listen_only: true,
-        tenant: Some(tenant),
-        iat,
-        exp: iat + app.config.auth.token_ttl_s,
-    };
+    let listen = Claims { call: Some(call_id.clone()), name: claims.name, listen_only: true, tenant: Some(tenant), ..app.claims(claims.sub, Role::Supervisor) };
     Ok(Json(json!({"call_id": call_id, "token": app.keys.mint(&listen)?})).into_response())
 }
 

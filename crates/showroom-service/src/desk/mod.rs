@@ -39,6 +39,18 @@ pub fn primary_language(tag: Option<&str>) -> String {
         .unwrap_or_else(|| "en".into())
 }
 
+/// A profile with its languages as routing compares them: primary subtags, each once.
+fn normalised(mut card: AgentCard) -> AgentCard {
+    let mut languages: Vec<String> = Vec::new();
+    for l in card.languages.iter().map(|l| primary_language(Some(l))) {
+        if !languages.contains(&l) {
+            languages.push(l);
+        }
+    }
+    card.languages = languages;
+    card
+}
+
 /// Smoothed figures the wait estimate is made from, per tenant.
 #[derive(Default)]
 struct Observed {
@@ -48,14 +60,9 @@ struct Observed {
     answer_s: BTreeMap<String, f64>,
 }
 
-fn smooth(slot: Option<&mut f64>, sample: f64) -> Option<f64> {
-    match slot {
-        Some(v) => {
-            *v = 0.8 * *v + 0.2 * sample;
-            None
-        }
-        None => Some(sample),
-    }
+/// Folds `sample` into the tenant's smoothed figure (the first sample is taken as is).
+fn smooth(figures: &mut BTreeMap<String, f64>, tenant: &str, sample: f64) {
+    figures.entry(tenant.to_owned()).and_modify(|v| *v = 0.8 * *v + 0.2 * sample).or_insert(sample);
 }
 
 /// A call an agent is in, for the board.
@@ -123,14 +130,8 @@ impl Desk {
             .agents
             .iter()
             .map(|(id, a)| {
-                let card = AgentCard {
-                    id: id.clone(),
-                    name: a.name.clone(),
-                    tenant: a.tenant.clone(),
-                    languages: a.languages.iter().map(|l| primary_language(Some(l))).collect(),
-                    skills: a.skills.clone(),
-                };
-                (id.clone(), card)
+                let card = AgentCard { id: id.clone(), name: a.name.clone(), tenant: a.tenant.clone(), languages: a.languages.clone(), skills: a.skills.clone() };
+                (id.clone(), normalised(card))
             })
             .collect();
         let shop_keys = config
@@ -178,9 +179,8 @@ impl Desk {
         })
     }
 
-    pub fn set_profile(&self, mut card: AgentCard) {
-        card.languages = card.languages.iter().map(|l| primary_language(Some(l))).collect();
-        card.languages.dedup();
+    pub fn set_profile(&self, card: AgentCard) {
+        let card = normalised(card);
         lock(&self.profiles).insert(card.id.clone(), card);
         self.changed();
     }
@@ -197,34 +197,35 @@ impl Desk {
         self.changed();
     }
 
-    /// The shopper left (or never came) before an agent answered.
-    pub fn abandon(&self, call_id: &str, now_ms: u64) {
-        let Some((call, offer)) = self.state.dequeue(call_id) else { return };
+    /// Takes a call out of the queue other than by an accept: a ring out for it stops. Returns
+    /// the call and whether it was ringing; `None` if it was not queued.
+    fn leave_queue(&self, call_id: &str) -> Option<(QueuedCall, bool)> {
+        let (call, offer) = self.state.dequeue(call_id)?;
+        let ringing = offer.is_some();
         if let Some(o) = offer {
             self.send_agent(&o.agent, DeskServerMessage::OfferClosed { offer_id: o.id, call_id: o.call, reason: showroom_signaling::desk::OfferClosed::Abandoned });
+        }
+        lock(&self.told).remove(call_id);
+        self.changed();
+        Some((call, ringing))
+    }
+
+    /// The shopper left (or never came) before an agent answered. Nothing if not queued.
+    pub fn abandon(&self, call_id: &str, now_ms: u64) {
+        let Some((call, ringing)) = self.leave_queue(call_id) else { return };
+        if ringing {
             self.metrics.offers.with_label_values(&[&call.tenant, "abandoned"]).inc();
         }
         let waited = now_ms.saturating_sub(call.since_ms) as f64 / 1000.0;
         self.metrics.abandons.with_label_values(&[&call.tenant, &call.language]).inc();
         self.metrics.wait.with_label_values(&[&call.tenant, &call.language, "abandoned"]).observe(waited);
-        lock(&self.told).remove(call_id);
         tracing::info!(call = %call_id, waited_s = waited, "abandoned");
-        self.changed();
     }
 
     /// An agent answered the call outside the desk (the direct answer endpoint, or a call
     /// token): it leaves the queue without counting as abandoned.
     pub fn taken(&self, call_id: &str) {
-        let Some((_, offer)) = self.state.dequeue(call_id) else { return };
-        if let Some(o) = offer {
-            self.send_agent(&o.agent, DeskServerMessage::OfferClosed { offer_id: o.id, call_id: o.call, reason: showroom_signaling::desk::OfferClosed::Abandoned });
-        }
-        lock(&self.told).remove(call_id);
-        self.changed();
-    }
-
-    pub fn is_queued(&self, call_id: &str) -> bool {
-        self.state.snapshot().calls.iter().any(|c| c.id == call_id)
+        self.leave_queue(call_id);
     }
 
     // ---- agents ------------------------------------------------------------------------------
@@ -270,10 +271,7 @@ impl Desk {
         }
         if let Some(live) = live {
             let sample = now_ms.saturating_sub(live.started_ms) as f64 / 1000.0;
-            let mut o = lock(&self.observed);
-            if let Some(first) = smooth(o.handle_s.get_mut(&live.tenant), sample) {
-                o.handle_s.insert(live.tenant, first);
-            }
+            smooth(&mut lock(&self.observed).handle_s, &live.tenant, sample);
         }
         let change = if self.config.wrap_up_s == 0 {
             PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }
@@ -328,10 +326,6 @@ impl Desk {
         (online.len() as u32, online.iter().filter(|a| a.routable()).count() as u32)
     }
 
-    fn hours_of(&self, tenant: &str) -> Option<&Hours> {
-        self.hours.get(tenant)
-    }
-
     pub fn remember_callback(&self, tenant: &str, cb: BoardCallback) {
         let mut all = lock(&self.callbacks);
         let list = all.entry(tenant.to_owned()).or_default();
@@ -349,7 +343,7 @@ impl Desk {
         let (handle, answer) = self.observed_times(tenant);
         let estimate = Desk::estimate_wait_s(waiting, free, online, handle, answer).map(f64::round);
         let now = chrono::DateTime::from_timestamp_millis(now_ms as i64).unwrap_or_default();
-        let hours = self.hours_of(tenant);
+        let hours = self.hours.get(tenant);
         let open = hours.is_none_or(|h| h.is_open(now));
         let next_open = hours.filter(|_| !open).and_then(|h| h.next_open(now)).map(|t| t.timestamp_millis());
         serde_json::json!({
@@ -375,7 +369,8 @@ impl Desk {
             let card = AgentCard { id: p.id.0, name: p.name, tenant: p.tenant.0, languages: p.languages, skills: p.skills };
             lock(&self.profiles).insert(card.id.clone(), card);
         }
-        let tenants: Vec<String> = lock(&self.profiles).values().map(|a| a.tenant.clone()).chain(["default".to_owned()]).collect();
+        let tenants: std::collections::BTreeSet<String> =
+            lock(&self.profiles).values().map(|a| a.tenant.clone()).chain(["default".to_owned()]).collect();
         for tenant in tenants {
             let list = store.callbacks(&showroom_store::TenantId(tenant.clone()), 50).await?;
             lock(&self.callbacks).insert(tenant, list.iter().map(http::board_callback).collect());

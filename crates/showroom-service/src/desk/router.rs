@@ -151,8 +151,10 @@ impl Desk {
             );
             self.version.fetch_add(1, Ordering::Relaxed);
         }
-        self.tell_shoppers(app, now);
-        self.update_gauges(now);
+        // One look at the queue after this round's rings, for the shoppers and the gauges.
+        let snapshot = self.state.snapshot();
+        self.tell_shoppers(app, &snapshot, now);
+        self.update_gauges(&snapshot, now);
     }
 
     fn offer_timed_out(&self, offer: &OfferEntry, now: u64) {
@@ -195,17 +197,7 @@ impl Desk {
             return Err(("unknown_call", "the shopper has left".into()));
         }
         let card = self.profile(agent, Some(&call.tenant));
-        let iat = now / 1000;
-        let claims = Claims {
-            sub: agent.to_owned(),
-            role: Role::Agent,
-            call: Some(call.id.clone()),
-            name: card.name.clone(),
-            listen_only: false,
-            tenant: Some(call.tenant.clone()),
-            iat,
-            exp: iat + app.config.auth.token_ttl_s,
-        };
+        let claims = Claims { call: Some(call.id.clone()), name: card.name, tenant: Some(call.tenant.clone()), ..app.claims(agent.to_owned(), Role::Agent) };
         let token = app.keys.mint(&claims).map_err(|e| ("internal", e.message))?;
         app.journal.write(showroom_store::LiveWrite::CallAnswered {
             call: showroom_store::CallId(call.id.clone()),
@@ -215,12 +207,7 @@ impl Desk {
         self.metrics.offers.with_label_values(&[&call.tenant, "accepted"]).inc();
         self.metrics.answer.with_label_values(&[&call.tenant]).observe(waited);
         self.metrics.wait.with_label_values(&[&call.tenant, &call.language, "answered"]).observe(waited);
-        {
-            let mut o = lock(&self.observed);
-            if let Some(first) = smooth(o.answer_s.get_mut(&call.tenant), secs(now.saturating_sub(offer.made_ms))) {
-                o.answer_s.insert(call.tenant.clone(), first);
-            }
-        }
+        smooth(&mut lock(&self.observed).answer_s, &call.tenant, secs(now.saturating_sub(offer.made_ms)));
         let live = LiveCall { tenant: call.tenant.clone(), agent: agent.to_owned(), language: call.language.clone(), started_ms: now, product: call.product.clone() };
         lock(&self.live_calls).insert(call.id.clone(), live);
         {
@@ -257,11 +244,9 @@ impl Desk {
                 saved_at: crate::now(),
             },
         });
-        if let Some(a) = self.state.agent(agent) {
-            if a.presence == Presence::WrapUp && a.call.as_deref() == Some(call_id) {
-                self.state.set_presence(agent, PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }, unix_ms());
-                self.changed();
-            }
+        if self.state.agent(agent).is_some_and(|a| a.presence == Presence::WrapUp && a.call.as_deref() == Some(call_id)) {
+            self.state.set_presence(agent, PresenceChange { presence: Presence::Available, call: None, wrap_up_ends_ms: None, reason: None }, unix_ms());
+            self.changed();
         }
         tracing::info!(call = %call_id, agent, disposition, "wrap-up saved");
         Ok(DeskServerMessage::WrapUpSaved { call_id: call_id.to_owned() })
@@ -292,12 +277,11 @@ impl Desk {
         Some(Self::queue_message(&told))
     }
 
-    fn tell_shoppers(&self, app: &AppState, now: u64) {
-        let snapshot = self.state.snapshot();
-        let positions = positions(&self.routing_snapshot(&snapshot, now), &self.routing);
+    fn tell_shoppers(&self, app: &AppState, snapshot: &DeskSnapshot, now: u64) {
+        let positions = positions(&self.routing_snapshot(snapshot, now), &self.routing);
         let mut capacities: HashMap<(&str, &str), (u32, u32)> = HashMap::new();
         for c in &snapshot.calls {
-            let capacity = *capacities.entry((&c.tenant, &c.language)).or_insert_with(|| self.capacity(&snapshot, &c.tenant, &c.language));
+            let capacity = *capacities.entry((&c.tenant, &c.language)).or_insert_with(|| self.capacity(snapshot, &c.tenant, &c.language));
             let Some(status) = self.queue_status(&positions, capacity, c) else { continue };
             let mut told = lock(&self.told);
             let stale = match told.get(&c.id) {
@@ -311,8 +295,7 @@ impl Desk {
         }
     }
 
-    fn update_gauges(&self, now: u64) {
-        let snapshot = self.state.snapshot();
+    fn update_gauges(&self, snapshot: &DeskSnapshot, now: u64) {
         let mut queues: BTreeMap<(String, String), (i64, f64)> = BTreeMap::new();
         for c in &snapshot.calls {
             let q = queues.entry((c.tenant.clone(), c.language.clone())).or_default();

@@ -38,9 +38,8 @@ enum Who {
     Supervisor,
 }
 
-pub(crate) async fn serve(socket: WebSocket, app: Arc<AppState>) {
-    let (mut sink, mut stream) = socket.split();
-    // Sign-in: the first text frame, within a few seconds.
+/// The first text frame, within [`SIGN_IN_WITHIN`]: a `sign_in` with a valid token.
+async fn sign_in(stream: &mut futures_util::stream::SplitStream<WebSocket>, app: &AppState) -> Result<(Claims, Option<Presence>), DeskServerMessage> {
     let first = tokio::time::timeout(SIGN_IN_WITHIN, async {
         loop {
             match stream.next().await {
@@ -51,24 +50,22 @@ pub(crate) async fn serve(socket: WebSocket, app: Arc<AppState>) {
         }
     })
     .await;
-    let Ok(Some(text)) = first else {
-        let _ = sink.send(frame(&error("not_authenticated", "send sign_in first"))).await;
-        return;
-    };
-    let (claims, presence) = match decode(&text) {
-        Ok(DeskClientMessage::SignIn { token, presence }) => match app.keys.verify(token.trim(), unix_ms() / 1000) {
-            Ok(c) => (c, presence),
-            Err(e) => {
-                let _ = sink.send(frame(&error(e.code.as_str(), e.message))).await;
-                return;
-            }
+    let Ok(Some(text)) = first else { return Err(error("not_authenticated", "send sign_in first")) };
+    match decode(&text)? {
+        DeskClientMessage::SignIn { token, presence } => match app.keys.verify(token.trim(), unix_ms() / 1000) {
+            Ok(claims) => Ok((claims, presence)),
+            Err(e) => Err(error(e.code.as_str(), e.message)),
         },
-        Ok(_) => {
-            let _ = sink.send(frame(&error("not_authenticated", "send sign_in first"))).await;
-            return;
-        }
-        Err(e) => {
-            let _ = sink.send(frame(&e)).await;
+        _ => Err(error("not_authenticated", "send sign_in first")),
+    }
+}
+
+pub(crate) async fn serve(socket: WebSocket, app: Arc<AppState>) {
+    let (mut sink, mut stream) = socket.split();
+    let (claims, presence) = match sign_in(&mut stream, &app).await {
+        Ok(signed_in) => signed_in,
+        Err(refusal) => {
+            let _ = sink.send(frame(&refusal)).await;
             return;
         }
     };

@@ -1,5 +1,6 @@
 //! The support desk's records: wrap-ups, ratings, callback requests and agent profiles.
 
+use sqlx::FromRow;
 use sqlx::types::Json;
 
 use super::{Store, missing_call, with_pool};
@@ -9,20 +10,53 @@ use crate::{
     Ts, WrapUp,
 };
 
-type CallbackRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Ts,
-);
+#[derive(FromRow)]
+struct CallbackRow {
+    id: String,
+    tenant: String,
+    name: String,
+    contact: String,
+    language: Option<String>,
+    timezone: Option<String>,
+    preferred_time: Option<String>,
+    note: Option<String>,
+    product_sku: Option<String>,
+    product_title: Option<String>,
+    product_url: Option<String>,
+    created_at: Ts,
+}
+
+impl From<CallbackRow> for CallbackRequest {
+    fn from(r: CallbackRow) -> CallbackRequest {
+        CallbackRequest {
+            id: r.id,
+            tenant: TenantId(r.tenant),
+            name: r.name,
+            contact: r.contact,
+            language: r.language,
+            timezone: r.timezone,
+            preferred_time: r.preferred_time,
+            note: r.note,
+            product: ProductContext { sku: r.product_sku, title: r.product_title, url: r.product_url },
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct AgentProfileRow {
+    id: String,
+    tenant: String,
+    name: Option<String>,
+    languages: Json<Vec<String>>,
+    skills: Json<Vec<String>>,
+}
+
+impl From<AgentProfileRow> for AgentProfile {
+    fn from(r: AgentProfileRow) -> AgentProfile {
+        AgentProfile { id: AgentId(r.id), tenant: TenantId(r.tenant), name: r.name, languages: r.languages.0, skills: r.skills.0 }
+    }
+}
 
 impl Store {
     /// Stores (or replaces) a call's wrap-up.
@@ -120,23 +154,7 @@ impl Store {
             .bind(i64::from(limit))
             .fetch_all(p)
             .await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, tenant, name, contact, language, timezone, preferred_time, note, sku, title, url, created_at)| {
-                CallbackRequest {
-                    id,
-                    tenant: TenantId(tenant),
-                    name,
-                    contact,
-                    language,
-                    timezone,
-                    preferred_time,
-                    note,
-                    product: ProductContext { sku, title, url },
-                    created_at,
-                }
-            })
-            .collect())
+        Ok(rows.into_iter().map(CallbackRequest::from).collect())
     }
 
     pub async fn upsert_agent_profile(&self, a: &AgentProfile, at: Ts) -> Result<(), StoreError> {
@@ -159,17 +177,7 @@ impl Store {
 
     pub async fn agent_profiles(&self) -> Result<Vec<AgentProfile>, StoreError> {
         let sql = "SELECT id, tenant, name, languages, skills FROM agent_profiles ORDER BY id";
-        let rows: Vec<(String, String, Option<String>, Json<Vec<String>>, Json<Vec<String>>)> =
-            with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, tenant, name, languages, skills)| AgentProfile {
-                id: AgentId(id),
-                tenant: TenantId(tenant),
-                name,
-                languages: languages.0,
-                skills: skills.0,
-            })
-            .collect())
+        let rows: Vec<AgentProfileRow> = with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
+        Ok(rows.into_iter().map(AgentProfile::from).collect())
     }
 }
